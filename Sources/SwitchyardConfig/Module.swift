@@ -1,0 +1,1 @@
+// SwitchyardConfig: module placeholder, replaced as the module grows.

@@ -1,0 +1,1 @@
+// SwitchyardCrypto: module placeholder, replaced as the module grows.

@@ -1,0 +1,1 @@
+// SwitchyardDaemon: module placeholder, replaced as the module grows.

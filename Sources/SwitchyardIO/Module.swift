@@ -1,0 +1,1 @@
+// SwitchyardIO: module placeholder, replaced as the module grows.

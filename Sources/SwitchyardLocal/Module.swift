@@ -1,0 +1,1 @@
+// SwitchyardLocal: module placeholder, replaced as the module grows.

@@ -1,0 +1,1 @@
+// SwitchyardRouting: module placeholder, replaced as the module grows.

@@ -1,0 +1,1 @@
+// SwitchyardSQL: module placeholder, replaced as the module grows.

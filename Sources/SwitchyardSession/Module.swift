@@ -1,0 +1,1 @@
+// SwitchyardSession: module placeholder, replaced as the module grows.

@@ -1,0 +1,2 @@
+// SwitchyardTesting: module placeholder, replaced as the module grows.
+package enum ModuleMarker {}

@@ -1,0 +1,2 @@
+// switchyard: the command-line entry point.
+print("switchyard")

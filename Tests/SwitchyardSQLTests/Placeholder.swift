@@ -1,0 +1,1 @@
+// SwitchyardSQLTests: placeholder.

@@ -1,0 +1,1 @@
+// SwitchyardSessionTests: placeholder.
