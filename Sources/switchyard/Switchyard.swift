@@ -1,0 +1,17 @@
+// The `switchyard` command: a thin shell over the library modules, one file per subcommand.
+import ArgumentParser
+
+@main
+struct Switchyard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchyard",
+        abstract: "A PostgreSQL wire-protocol proxy that routes, pools and fails over.",
+        version: SwitchyardVersion.current,
+        subcommands: []
+    )
+}
+
+/// The version string printed by `--version` and reported on the admin port.
+enum SwitchyardVersion {
+    static let current = "0.1.0"
+}

@@ -1,2 +1,0 @@
-// switchyard: the command-line entry point.
-print("switchyard")
