@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -34,7 +35,10 @@ let package = Package(
         .target(name: "SwitchyardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(
             name: "SwitchyardSession",
-            dependencies: ["SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardCrypto"],
+            dependencies: [
+                "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardCrypto",
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -57,6 +57,11 @@ int sy_set_reuseaddr(int fd) {
     return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 }
 
+int sy_set_reuseport(int fd) {
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+}
+
 int sy_set_keepalive(int fd) {
     int one = 1;
     return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);

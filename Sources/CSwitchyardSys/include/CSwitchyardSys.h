@@ -36,6 +36,7 @@ int sy_accept(int fd, struct sockaddr *addr, socklen_t *len);
 int sy_tcp_socket(int family);
 int sy_set_nodelay(int fd);
 int sy_set_reuseaddr(int fd);
+int sy_set_reuseport(int fd);
 int sy_set_keepalive(int fd);
 /// The pending socket error (SO_ERROR), or -1 when it cannot be read.
 int sy_socket_error(int fd);

@@ -1,1 +1,0 @@
-// SwitchyardDaemon: module placeholder, replaced as the module grows.

@@ -1,0 +1,219 @@
+// Pool: one loop's server connections for one pool key, its waiting clients, and hand-overs to other loops.
+import DequeModule
+import SwitchyardIO
+import SwitchyardSession
+import SwitchyardWire
+
+/// The server connections of one pool on one loop.
+///
+/// The pool's size limit is process-wide (`PoolBudget`); a loop whose clients wait while another
+/// loop holds idle connections gets one handed over instead of exceeding the limit.
+final class Pool {
+    let key: PoolKey
+    unowned let context: LoopContext
+    let budget: PoolBudget
+    /// What the proxy answers when a server asks it to authenticate.
+    var credentials: ServerLoginCredentials
+    /// Idle connections, most recently used last.
+    private(set) var idle: [ServerConnection] = []
+    /// Clients waiting for a connection, first come first served.
+    private(set) var waiters: Deque<ClientConnection> = []
+    /// Connections being opened.
+    private(set) var connecting = 0
+    /// Connections of this pool on this loop, leased or not (connecting ones excluded).
+    private(set) var openCount = 0
+    /// When the last connect attempt failed, and why, to pace retries and explain waits.
+    private(set) var lastFailure: (time: UInt64, error: ServerLoginError)?
+    private var isWanting = false
+
+    /// Connect attempts after a failure wait this long.
+    private static let retryDelay: UInt64 = 250_000_000
+
+    init(key: PoolKey, context: LoopContext, budget: PoolBudget, credentials: ServerLoginCredentials) {
+        self.key = key
+        self.context = context
+        self.budget = budget
+        self.credentials = credentials
+    }
+
+    var waiterCount: Int { self.waiters.count }
+    var idleCount: Int { self.idle.count }
+
+    // MARK: - Leasing
+
+    /// Gives `client` a connection now, or queues it until one is free.
+    func lease(for client: ClientConnection) {
+        while let server = self.idle.popLast() {
+            if server.isClosed { continue }
+            self.grant(server, to: client)
+            return
+        }
+        self.waiters.append(client)
+        self.openMore()
+    }
+
+    /// Takes a waiting client out of the queue (it left, or its wait timed out).
+    func cancelWait(_ client: ClientConnection) {
+        if let index = self.waiters.firstIndex(where: { $0 === client }) {
+            self.waiters.remove(at: index)
+        }
+        if self.waiters.isEmpty { self.stopWanting() }
+    }
+
+    /// A connection came back: to the next waiter, to a loop that wants one, or to the idle list.
+    func release(_ server: ServerConnection) {
+        guard !server.isClosed else { return }
+        server.phase = .idle
+        server.idleSince = self.context.loop.now
+        if let client = self.waiters.popFirst() {
+            if self.waiters.isEmpty { self.stopWanting() }
+            self.grant(server, to: client)
+            return
+        }
+        if self.budget.hasWants, let loop = self.budget.popWant(excluding: self.context.loop.index) {
+            self.handOver(server, toLoop: loop)
+            return
+        }
+        self.idle.append(server)
+    }
+
+    private func grant(_ server: ServerConnection, to client: ClientConnection) {
+        server.phase = .leased
+        client.leaseGranted(server)
+    }
+
+    // MARK: - Opening connections
+
+    /// Opens connections until every waiter has one coming, within the budget.
+    func openMore() {
+        let now = self.context.loop.now
+        if let failure = self.lastFailure, now &- failure.time < Self.retryDelay { return }
+        while self.waiters.count > self.connecting {
+            guard self.budget.tryAcquire() else {
+                self.startWanting()
+                return
+            }
+            self.connecting += 1
+            self.context.openServerConnection(for: self)
+        }
+    }
+
+    func connectSucceeded(_ server: ServerConnection) {
+        self.connecting -= 1
+        self.openCount += 1
+        self.lastFailure = nil
+        self.release(server)
+    }
+
+    func connectFailed(error: ServerLoginError) {
+        self.connecting -= 1
+        self.budget.release()
+        self.lastFailure = (self.context.loop.now, error)
+        // A server that refuses the login outright fails its waiters now; one that cannot be
+        // reached is retried until their wait runs out.
+        if case .rejected = error {
+            let waiters = self.waiters
+            self.waiters.removeAll()
+            self.stopWanting()
+            for client in waiters { client.leaseFailed(error) }
+        }
+    }
+
+    /// A connection that had opened is gone.
+    func connectionClosed(_ server: ServerConnection) {
+        self.openCount -= 1
+        self.budget.release()
+        if let index = self.idle.firstIndex(where: { $0 === server }) { self.idle.remove(at: index) }
+        if !self.waiters.isEmpty { self.context.loop.afterPass { [weak self] in self?.openMore() } }
+    }
+
+    // MARK: - Hand-over between loops
+
+    private func startWanting() {
+        guard !self.isWanting else { return }
+        self.isWanting = true
+        self.budget.addWant(loop: self.context.loop.index)
+        let key = self.key
+        let index = self.context.loop.index
+        for other in 0..<self.context.shared.loopCount where other != index {
+            self.context.shared.post(toLoop: other) { context in context.offerIdleConnections(for: key) }
+        }
+    }
+
+    private func stopWanting() {
+        guard self.isWanting else { return }
+        self.isWanting = false
+        self.budget.removeWant(loop: self.context.loop.index)
+    }
+
+    /// Gives idle connections to loops that want them.
+    func offerIdle() {
+        while self.budget.hasWants, !self.idle.isEmpty,
+            let loop = self.budget.popWant(excluding: self.context.loop.index)
+        {
+            self.handOver(self.idle.removeLast(), toLoop: loop)
+        }
+    }
+
+    private func handOver(_ server: ServerConnection, toLoop index: Int) {
+        server.deregister()
+        self.openCount -= 1
+        let transfer = ServerTransfer(server)
+        let key = self.key
+        self.context.shared.post(toLoop: index) { context in context.adoptServerConnection(transfer.take(), for: key) }
+    }
+
+    /// Takes in a connection handed over by another loop.
+    func adopt(_ server: ServerConnection) {
+        server.pool = self
+        server.context = self.context
+        self.openCount += 1
+        do {
+            try server.register()
+        } catch {
+            server.close()
+            return
+        }
+        self.release(server)
+    }
+
+    // MARK: - Janitor
+
+    /// Fails waiters whose wait ran out, retries connects, and closes connections idle too long.
+    func tidy(now: UInt64, queryWaitNs: UInt64, idleTimeoutNs: UInt64, minimumSize: Int) {
+        while let first = self.waiters.first, now >= first.leaseDeadline {
+            self.waiters.removeFirst()
+            if let failure = self.lastFailure {
+                first.leaseFailed(failure.error)
+            } else {
+                first.leaseFailed(PoolWaitTimeout(server: self.key.serverName))
+            }
+        }
+        if self.waiters.isEmpty { self.stopWanting() } else { self.openMore() }
+        if idleTimeoutNs > 0 {
+            while self.idle.count > 0, self.openCount > minimumSize, let oldest = self.idle.first,
+                now &- oldest.idleSince > idleTimeoutNs
+            {
+                self.idle.removeFirst()
+                oldest.terminate()
+            }
+        }
+    }
+}
+
+/// A client waited `query_wait_timeout_ms` for a connection while every one was busy.
+struct PoolWaitTimeout: ClientFacingError {
+    var server: String
+    var sqlState: SQLState { .queryCanceled }
+    var severity: ErrorSeverity { .error }
+    var message: String { "timed out waiting for a connection to server \(self.server)" }
+    var hint: String? { "Raise pool_size or query_wait_timeout_ms, or shorten transactions." }
+}
+
+/// Moves a server connection from one loop to another. The sending loop gives up every
+/// reference before posting, so the receiving loop is the only user from then on.
+struct ServerTransfer: @unchecked Sendable {
+    private let server: ServerConnection
+    init(_ server: ServerConnection) { self.server = server }
+    func take() -> ServerConnection { self.server }
+}

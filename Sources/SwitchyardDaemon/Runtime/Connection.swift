@@ -1,0 +1,157 @@
+// Connection: a socket on a loop with lazily held read and write buffers, shared by clients and servers.
+import SwitchyardIO
+
+/// The socket half of a client or server connection: buffers, reads, and writes that wait for
+/// writability only when the kernel buffer is full.
+///
+/// Buffers are taken from the loop's pool when needed and given back when empty, so an idle
+/// connection holds none.
+class Connection: EventHandler {
+    /// The loop context; changes only when a server connection is handed to another loop.
+    unowned var context: LoopContext
+    var fd: Int32
+    var registration: Registration = .none
+    var inbound: IOBuffer?
+    var outbound: IOBuffer?
+    /// Bytes of the current inbound message that pass straight through as they arrive.
+    var streamingRemaining = 0
+    /// Whether the streamed message is dropped rather than passed on.
+    var streamingDrops = false
+    /// The peer's socket may hold unread bytes: an edge was consumed while reading was paused.
+    var hasUnreadInput = false
+    var isClosed = false
+
+    init(context: LoopContext, fd: Int32) {
+        self.context = context
+        self.fd = fd
+    }
+
+    func handleEvents(_ events: UInt32) {
+        preconditionFailure("subclasses handle their events")
+    }
+
+    func register() throws {
+        self.registration = try self.context.loop.register(self.fd, handler: self)
+    }
+
+    func deregister() {
+        self.context.loop.deregister(self.fd, self.registration)
+        self.registration = .none
+    }
+
+    /// The inbound buffer, taken from the pool if needed, with room for a read.
+    func inboundForReading() -> IOBuffer {
+        let buffer: IOBuffer
+        if let existing = self.inbound {
+            buffer = existing
+        } else {
+            buffer = self.context.loop.buffers.take()
+            self.inbound = buffer
+        }
+        if buffer.writableBytes < 1024 { buffer.reserveWritable(buffer.capacity / 2) }
+        return buffer
+    }
+
+    /// Reads once into the inbound buffer. `filled` says whether the read used all the space
+    /// offered, in which case more bytes may be waiting.
+    func readOnce() -> (result: IOResult, filled: Bool) {
+        let buffer = self.inboundForReading()
+        let space = buffer.writableBytes
+        let result = Socket.read(self.fd, into: buffer)
+        if case .bytes(let count) = result { return (result, count == space) }
+        return (result, false)
+    }
+
+    /// Gives the inbound buffer back when nothing is left in it.
+    func releaseInboundIfEmpty() {
+        if let buffer = self.inbound, buffer.isEmpty {
+            self.context.loop.buffers.give(buffer)
+            self.inbound = nil
+        }
+    }
+
+    /// The outbound buffer, taken from the pool if needed.
+    func outboundForWriting() -> IOBuffer {
+        if let existing = self.outbound { return existing }
+        let buffer = self.context.loop.buffers.take()
+        self.outbound = buffer
+        return buffer
+    }
+
+    /// Queues bytes behind any already waiting; `flush()` writes them.
+    func appendOutput(_ bytes: UnsafeRawBufferPointer) {
+        self.outboundForWriting().append(bytes)
+    }
+
+    func appendOutput(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { self.appendOutput($0) }
+    }
+
+    /// Whether bytes wait to be written.
+    var hasPendingOutput: Bool { !(self.outbound?.isEmpty ?? true) }
+
+    /// Writes pending output. Returns `true` when everything is written, `false` when the kernel
+    /// buffer is full (a writable event will follow) or the socket failed (`writeFailed` is called).
+    @discardableResult
+    func flush() -> Bool {
+        guard let buffer = self.outbound else { return true }
+        while !buffer.isEmpty {
+            switch Socket.write(self.fd, buffer.readableView) {
+            case .bytes(let count):
+                buffer.consume(count)
+            case .wouldBlock:
+                return false
+            case .failed(let error):
+                self.writeFailed(error)
+                return false
+            case .endOfFile:
+                return false
+            }
+        }
+        self.context.loop.buffers.give(buffer)
+        self.outbound = nil
+        return true
+    }
+
+    /// Writes `bytes` now if nothing is queued, queueing whatever the kernel does not take.
+    /// Returns `true` when everything went out.
+    @discardableResult
+    func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if self.hasPendingOutput {
+            self.outboundForWriting().append(bytes)
+            return self.flush()
+        }
+        var offset = 0
+        while offset < bytes.count {
+            switch Socket.write(self.fd, UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+            case .bytes(let count):
+                offset += count
+            case .wouldBlock, .endOfFile:
+                self.outboundForWriting().append(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                return false
+            case .failed(let error):
+                self.writeFailed(error)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Called when a write fails: the connection is unusable.
+    func writeFailed(_ error: SystemCallError) {
+        preconditionFailure("subclasses handle write failures")
+    }
+
+    /// Closes the socket and gives the buffers back. Idempotent.
+    func closeSocket() {
+        guard !self.isClosed else { return }
+        self.isClosed = true
+        self.deregister()
+        Socket.close(self.fd)
+        self.fd = -1
+        if let buffer = self.inbound { self.context.loop.buffers.give(buffer) }
+        if let buffer = self.outbound { self.context.loop.buffers.give(buffer) }
+        self.inbound = nil
+        self.outbound = nil
+    }
+}

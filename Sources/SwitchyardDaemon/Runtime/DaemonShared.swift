@@ -1,0 +1,86 @@
+// DaemonShared: the few process-wide registries the loops share, all touched off the per-message path.
+import Logging
+import Synchronization
+import SwitchyardIO
+import SwitchyardSession
+import SwitchyardWire
+
+/// State shared by every loop: statement IDs, cancel keys, pool budgets, the server parameters
+/// learned per pool, the client count, and the loops themselves for posting work.
+package final class DaemonShared: Sendable {
+    package let statements = StatementRegistry()
+    package let cancels = CancelRegistry()
+    package let logger: Logger
+    private let budgets = Mutex<[PoolKey: PoolBudget]>([:])
+    private let parameters = Mutex<[PoolKey: [BackendMessage.ParameterStatus]]>([:])
+    private let clientCount = Atomic<Int>(0)
+    private let contexts = Mutex<[LoopBound<LoopContext>]>([])
+    private let snapshot: Mutex<RuntimeConfig>
+
+    package init(config: RuntimeConfig, logger: Logger) {
+        self.snapshot = Mutex(config)
+        self.logger = logger
+    }
+
+    /// The configuration new work starts from.
+    package var config: RuntimeConfig {
+        get { self.snapshot.withLock { $0 } }
+        set { self.snapshot.withLock { $0 = newValue } }
+    }
+
+    /// The budget of a pool, created with `limit` on first use.
+    package func budget(for key: PoolKey, limit: Int) -> PoolBudget {
+        self.budgets.withLock { budgets in
+            if let budget = budgets[key] { return budget }
+            let budget = PoolBudget(limit: limit)
+            budgets[key] = budget
+            return budget
+        }
+    }
+
+    /// The ParameterStatus values a server of this pool reported at login, once known.
+    package func serverParameters(for key: PoolKey) -> [BackendMessage.ParameterStatus]? {
+        self.parameters.withLock { $0[key] }
+    }
+
+    package func setServerParameters(_ values: [BackendMessage.ParameterStatus], for key: PoolKey) {
+        self.parameters.withLock { $0[key] = values }
+    }
+
+    // MARK: - Client admission
+
+    /// Counts a new client; `false` (and no count) when `limit` is reached.
+    package func admitClient(limit: Int) -> Bool {
+        let count = self.clientCount.add(1, ordering: .relaxed).newValue
+        if count > limit {
+            self.clientCount.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    package func clientLeft() { self.clientCount.subtract(1, ordering: .relaxed) }
+
+    package var connectedClients: Int { self.clientCount.load(ordering: .relaxed) }
+
+    // MARK: - Loops
+
+    package func register(_ context: LoopBound<LoopContext>) {
+        self.contexts.withLock { $0.append(context) }
+    }
+
+    package var loopCount: Int { self.contexts.withLock { $0.count } }
+
+    /// Runs `work` on loop `index` with its context.
+    package func post(toLoop index: Int, _ work: @escaping @Sendable (LoopContext) -> Void) {
+        guard let bound = self.contexts.withLock({ index < $0.count ? $0[index] : nil }) else { return }
+        bound.loop.execute { work(bound.value) }
+    }
+
+    /// Runs `work` on every loop.
+    package func postToAll(_ work: @escaping @Sendable (LoopContext) -> Void) {
+        for bound in self.contexts.withLock({ $0 }) {
+            bound.loop.execute { work(bound.value) }
+        }
+    }
+}

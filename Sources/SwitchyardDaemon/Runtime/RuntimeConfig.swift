@@ -1,0 +1,147 @@
+// RuntimeConfig: the immutable settings snapshot the event loops run on, built from Config.
+import SwitchyardIO
+import SwitchyardSession
+
+/// How long a client keeps its server connections.
+package enum PoolingMode: Sendable, Equatable {
+    /// A server connection per transaction (or per pinned session).
+    case transaction
+    /// A server connection until the client disconnects.
+    case session
+}
+
+/// Everything the data plane needs, resolved and typed; replaced as a whole on reload.
+package struct RuntimeConfig: Sendable {
+    package var listen: SocketAddress
+    package var workers: Int
+    package var poolMode: PoolingMode
+    package var maxClientConnections: Int
+    package var clientLoginTimeoutMs: Int
+    package var queryWaitTimeoutMs: Int
+    package var idleTransactionTimeoutMs: Int
+    package var shutdownTimeoutMs: Int
+    package var maxMessageBytes: Int
+    package var serverConnectTimeoutMs: Int
+    package var serverIdleTimeoutMs: Int
+    package var maxPreparedStatements: Int
+    package var users: [String: UserEntry]
+    package var clusters: [String: ClusterEntry]
+    package var databases: [String: DatabaseEntry]
+
+    package init(
+        listen: SocketAddress,
+        workers: Int,
+        poolMode: PoolingMode,
+        maxClientConnections: Int = 10_000,
+        clientLoginTimeoutMs: Int = 5_000,
+        queryWaitTimeoutMs: Int = 5_000,
+        idleTransactionTimeoutMs: Int = 0,
+        shutdownTimeoutMs: Int = 10_000,
+        maxMessageBytes: Int = 64 << 20,
+        serverConnectTimeoutMs: Int = 5_000,
+        serverIdleTimeoutMs: Int = 600_000,
+        maxPreparedStatements: Int = 1_000,
+        users: [String: UserEntry],
+        clusters: [String: ClusterEntry],
+        databases: [String: DatabaseEntry]
+    ) {
+        self.listen = listen
+        self.workers = workers
+        self.poolMode = poolMode
+        self.maxClientConnections = maxClientConnections
+        self.clientLoginTimeoutMs = clientLoginTimeoutMs
+        self.queryWaitTimeoutMs = queryWaitTimeoutMs
+        self.idleTransactionTimeoutMs = idleTransactionTimeoutMs
+        self.shutdownTimeoutMs = shutdownTimeoutMs
+        self.maxMessageBytes = maxMessageBytes
+        self.serverConnectTimeoutMs = serverConnectTimeoutMs
+        self.serverIdleTimeoutMs = serverIdleTimeoutMs
+        self.maxPreparedStatements = maxPreparedStatements
+        self.users = users
+        self.clusters = clusters
+        self.databases = databases
+    }
+}
+
+/// A `[[users]]` entry: who may log in to the proxy, and with what secret.
+package struct UserEntry: Sendable {
+    package var name: String
+    package var secret: StoredSecret
+    package var isAdmin: Bool
+
+    package init(name: String, secret: StoredSecret, isAdmin: Bool) {
+        self.name = name
+        self.secret = secret
+        self.isAdmin = isAdmin
+    }
+}
+
+/// A server's role as configured or as health checks found it.
+package enum ServerRole: Sendable, Equatable {
+    case primary
+    case replica
+}
+
+/// One server of a cluster.
+package struct ServerEntry: Sendable, Equatable {
+    package var host: String
+    package var port: Int
+    package var address: SocketAddress
+    package var role: ServerRole
+    package var weight: Int
+
+    package init(host: String, port: Int, address: SocketAddress, role: ServerRole, weight: Int = 1) {
+        self.host = host
+        self.port = port
+        self.address = address
+        self.role = role
+        self.weight = weight
+    }
+
+    /// `host:port`, as stats and logs name servers.
+    package var name: String { "\(self.host):\(self.port)" }
+}
+
+/// A replication group: its servers, the database name on them, credentials and pool sizes.
+package struct ClusterEntry: Sendable {
+    package var name: String
+    package var database: String
+    /// Server login; `nil` means each client's own user name and password.
+    package var user: String?
+    package var password: String?
+    package var poolSize: Int
+    package var minPoolSize: Int
+    package var servers: [ServerEntry]
+
+    package init(
+        name: String,
+        database: String,
+        user: String?,
+        password: String?,
+        poolSize: Int,
+        minPoolSize: Int,
+        servers: [ServerEntry]
+    ) {
+        self.name = name
+        self.database = database
+        self.user = user
+        self.password = password
+        self.poolSize = poolSize
+        self.minPoolSize = minPoolSize
+        self.servers = servers
+    }
+
+    /// The configured primary, if any.
+    package var primary: ServerEntry? { self.servers.first { $0.role == .primary } }
+}
+
+/// A `[databases.X]` entry: the name clients use and the cluster it maps to.
+package struct DatabaseEntry: Sendable {
+    package var name: String
+    package var cluster: String
+
+    package init(name: String, cluster: String) {
+        self.name = name
+        self.cluster = cluster
+    }
+}

@@ -1,0 +1,207 @@
+// ServerConnection+Forwarding: server bytes to the leased client, verbatim except where the
+// response queue says a message answers the proxy itself or a synthetic answer is due.
+import SwitchyardIO
+import SwitchyardSession
+import SwitchyardWire
+
+extension ServerConnection {
+    /// Messages larger than this pass through as they arrive instead of being buffered whole.
+    private static let streamingThreshold = 16 * 1024
+
+    /// Forwards what the server sent to the leased client.
+    ///
+    /// Runs of forwarded messages are handed on as one byte range; when nothing else is queued
+    /// for the client, that range is written straight from this connection's buffer.
+    func processLeasedInput() {
+        guard let buffer = self.inbound, let client = self.client else { return }
+        let view = buffer.readableView
+        var cursor = 0
+        var forwardFrom = 0
+        var sawReadyForQuery = false
+        var failure: String?
+
+        /// Hands the verbatim range [forwardFrom, end) to the client's output buffer.
+        func flushRange(upTo end: Int) {
+            if end > forwardFrom { client.appendOutput(UnsafeRawBufferPointer(rebasing: view[forwardFrom..<end])) }
+            forwardFrom = end
+        }
+
+        if self.streamingRemaining > 0 {
+            let count = min(self.streamingRemaining, view.count)
+            self.streamingRemaining -= count
+            cursor = count
+            if self.streamingDrops { forwardFrom = cursor }
+        }
+
+        frames: while cursor < view.count && self.streamingRemaining == 0 {
+            let header: FrameHeader
+            do {
+                guard let parsed = try FrameHeader.parse(view, at: cursor, limit: Int(Int32.max)) else { break }
+                header = parsed
+            } catch {
+                failure = "invalid message from server: \(error.message)"
+                break
+            }
+            let available = view.count - cursor
+            let id = header.id
+            if header.frameSize > available {
+                let isStreamable = id == BackendMessageID.dataRow.rawValue || id == BackendMessageID.copyData.rawValue
+                guard isStreamable && header.frameSize > Self.streamingThreshold else {
+                    if header.frameSize > buffer.capacity { buffer.reserveWritable(header.frameSize - available) }
+                    break
+                }
+                let drops = self.verdict(for: id, cursor: cursor, flushRange: flushRange) == .drop
+                self.streamingRemaining = header.frameSize - available
+                self.streamingDrops = drops
+                if drops { flushRange(upTo: cursor) }
+                cursor = view.count
+                if drops { forwardFrom = cursor }
+                break
+            }
+            let body = UnsafeRawBufferPointer(rebasing: view[(cursor + FrameHeader.size)..<(cursor + header.frameSize)])
+            var drop = false
+            switch BackendMessageID(rawValue: id) {
+            case .noticeResponse, .notificationResponse:
+                drop = self.queue.headDisposition == .swallow
+            case .parameterStatus:
+                var reader = WireReader(body)
+                if let status = try? BackendMessage.ParameterStatus.decode(from: &reader) {
+                    self.parameters[status.name] = status.value
+                    drop = client.reportedParameters[status.name] == status.value
+                    if !drop { client.reportedParameters[status.name] = status.value }
+                } else {
+                    failure = "invalid ParameterStatus from server"
+                    break frames
+                }
+            default:
+                if id == BackendMessageID.errorResponse.rawValue {
+                    var reader = WireReader(body)
+                    if let fields = try? BackendMessage.ErrorFields.decode(from: &reader), fields.severityText == "FATAL"
+                        || fields.severityText == "PANIC"
+                    {
+                        self.isDoomed = true
+                    }
+                }
+                let verdict = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
+                switch verdict {
+                case .forward, .forwardInjectedError:
+                    break
+                case .drop:
+                    drop = true
+                case .dropInjectedError:
+                    drop = true
+                    self.context.logger.warning(
+                        "replaying session settings failed",
+                        metadata: ["server": "\(self.serverName)", "client.id": "\(client.id)"]
+                    )
+                case .forwardReadyForQuery, .dropReadyForQuery:
+                    var reader = WireReader(body)
+                    guard let ready = try? BackendMessage.ReadyForQuery.decode(from: &reader) else {
+                        failure = "invalid ReadyForQuery from server"
+                        break frames
+                    }
+                    self.transactionStatus = ready.status
+                    if verdict == .forwardReadyForQuery {
+                        client.transactionStatus = ready.status
+                    } else {
+                        drop = true
+                    }
+                    sawReadyForQuery = true
+                case .unexpected:
+                    if id == BackendMessageID.errorResponse.rawValue && self.isDoomed {
+                        // A FATAL with nothing pending (the server is shutting down): pass it on.
+                        break
+                    }
+                    failure = "server sent message type \(id) with no request pending"
+                    break frames
+                }
+            }
+            if drop {
+                flushRange(upTo: cursor)
+                forwardFrom = cursor + header.frameSize
+            }
+            cursor += header.frameSize
+        }
+
+        // Hand the last verbatim run over: straight from this buffer when nothing is queued ahead.
+        if forwardFrom < cursor {
+            if client.hasPendingOutput {
+                flushRange(upTo: cursor)
+            } else {
+                _ = client.send(UnsafeRawBufferPointer(rebasing: view[forwardFrom..<cursor]))
+            }
+        }
+        buffer.consume(cursor)
+        if client.hasPendingOutput && !client.flush() && !client.isClosed {
+            self.isReadPaused = true
+        }
+        if let failure {
+            self.context.logger.error("server protocol violation", metadata: ["server": "\(self.serverName)", "error": "\(failure)"])
+            self.close()
+            return
+        }
+        if sawReadyForQuery && self.queue.isEmpty && !self.isClosed {
+            client.serverBecameReady(self)
+        }
+    }
+
+    /// Classifies a non-asynchronous message, emitting synthetic answers that fall due before it.
+    private func verdict(
+        for id: UInt8,
+        cursor: Int,
+        flushRange: (Int) -> Void
+    ) -> ResponseVerdict {
+        guard let client = self.client else { return .drop }
+        return self.queue.serverMessage(
+            id,
+            forget: { statementID in self.statements.remove(statementID) },
+            emit: { synthetic in
+                flushRange(cursor)
+                client.appendSynthetic(synthetic)
+            }
+        )
+    }
+
+    /// Input while pooled or resetting: only the reset's answer, notices, or a farewell error.
+    func processUnleasedInput() {
+        guard let buffer = self.inbound else { return }
+        while !self.isClosed {
+            let view = buffer.readableView
+            guard let header = try? FrameHeader.parse(view, at: 0, limit: 1 << 20) else {
+                if view.count >= FrameHeader.size { self.lost(reason: "invalid message while idle") }
+                return
+            }
+            guard header.frameSize <= view.count else {
+                buffer.reserveWritable(header.frameSize - view.count)
+                return
+            }
+            let id = header.id
+            switch BackendMessageID(rawValue: id) {
+            case .noticeResponse, .notificationResponse:
+                break
+            case .parameterStatus:
+                var reader = WireReader(UnsafeRawBufferPointer(rebasing: view[FrameHeader.size..<header.frameSize]))
+                if let status = try? BackendMessage.ParameterStatus.decode(from: &reader) {
+                    self.parameters[status.name] = status.value
+                }
+            default:
+                guard case .resetting = self.phase else {
+                    // An idle server speaking is saying goodbye (administrator shutdown, termination).
+                    self.lost(reason: "server sent message type \(id) while idle")
+                    return
+                }
+                let verdict = self.queue.serverMessage(id, forget: { self.statements.remove($0) }, emit: { _ in })
+                if verdict == .unexpected {
+                    self.lost(reason: "server sent message type \(id) during reset")
+                    return
+                }
+                if id == BackendMessageID.readyForQuery.rawValue && self.queue.isEmpty {
+                    buffer.consume(header.frameSize)
+                    self.resetFinished()
+                    return
+                }
+            }
+            buffer.consume(header.frameSize)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// SwitchyardIO: module placeholder, replaced as the module grows.

@@ -1,0 +1,40 @@
+// StatementRegistry: one process-wide ID per distinct prepared statement text and parameter types.
+import Synchronization
+
+/// Gives every distinct (query, parameter types) a process-wide ID, so that clients preparing the
+/// same statement share one server-side statement (`sy_<id>`) on each server connection.
+///
+/// IDs are never reused. When the registry is full it forgets everything; statements prepared
+/// after that get new IDs, and servers simply prepare them again. Consulted only at Parse time.
+package final class StatementRegistry: Sendable {
+    private struct Key: Hashable {
+        var query: String
+        var parameterTypes: [Int32]
+    }
+
+    private struct State {
+        var ids: [Key: UInt64] = [:]
+        var next: UInt64 = 1
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+
+    package init(capacity: Int = 100_000) { self.capacity = capacity }
+
+    /// The ID of the statement, assigning a new one on first sight.
+    package func id(query: String, parameterTypes: [Int32]) -> UInt64 {
+        let key = Key(query: query, parameterTypes: parameterTypes)
+        return self.state.withLock { state in
+            if let id = state.ids[key] { return id }
+            if state.ids.count >= self.capacity { state.ids.removeAll() }
+            let id = state.next
+            state.next += 1
+            state.ids[key] = id
+            return id
+        }
+    }
+
+    /// The server-side name of statement `id`.
+    package static func serverName(_ id: UInt64) -> String { "sy_\(id)" }
+}
