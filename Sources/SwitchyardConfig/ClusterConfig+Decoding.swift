@@ -61,7 +61,8 @@ extension ClusterConfig {
             )
             serverTable.finish()
             guard let host, !host.isEmpty else { continue }
-            if !addresses.insert(server.address).inserted {
+            // Host names compare case-insensitively, as DNS does.
+            if !addresses.insert(server.address.lowercased()).inserted {
                 serverTable.report(.duplicateServer(address: server.address, cluster: cluster))
             }
             if server.role == .primary {

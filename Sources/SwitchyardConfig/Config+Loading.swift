@@ -42,7 +42,8 @@ extension Config {
             databaseOrder.append(name)
         }
         databaseTables.finish()
-        if databaseOrder.isEmpty {
+        // A `databases` of the wrong type is already reported.
+        if root["databases"] == nil || root["databases"] == .table([:]) {
             log.report(.noDatabases, at: databaseTables.path)
         }
         document.finish()
