@@ -5,8 +5,11 @@
 /// Only IP literals are accepted (`0.0.0.0` and `[::]` mean every interface), so the listener
 /// can bind without a name lookup and a typo cannot resolve to an unexpected interface.
 package struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The address family to bind with.
     package enum Family: Hashable, Sendable {
+        /// Written `IPv4:PORT`.
         case ipv4
+        /// Written `[IPv6]:PORT`.
         case ipv6
     }
 

@@ -8,13 +8,17 @@ indirect enum TOMLNode: Equatable, Sendable {
     case table([String: TOMLNode])
     /// An array, or an array of tables (`[[header]]`).
     case array([TOMLNode])
+    /// A string, escapes resolved.
     case string(String)
+    /// A 64-bit integer.
     case integer(Int)
+    /// A float; no Switchyard key takes one, so it appears only in type errors.
     case float(Double)
     case boolean(Bool)
     /// A date, time or date-time; no Switchyard key takes one, so only its kind is kept.
     case dateTime(TOMLDateTimeKind)
 
+    /// Which of TOML's date and time types a value is.
     enum TOMLDateTimeKind: Equatable, Sendable {
         case date, time, dateTime
     }
