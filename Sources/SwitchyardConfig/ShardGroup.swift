@@ -16,10 +16,9 @@ package struct ShardGroup: Equatable, Sendable {
 
 /// `key_type`: the PostgreSQL type of the shard key column.
 package enum ShardKeyType: String, ConfigChoice, Sendable {
-    /// An integer key (`smallint`, `integer` or `bigint` columns), hashed as PostgreSQL hashes
-    /// `bigint` for `pg_hash`.
+    /// A `bigint` key, hashed as PostgreSQL hashes `bigint` for `pg_hash`.
     case bigint
-    /// A `text` (or `varchar`) key, hashed as PostgreSQL hashes `text`; `pg_hash` only.
+    /// A `text` key, hashed as PostgreSQL hashes `text`; `pg_hash` only.
     case text
 }
 
