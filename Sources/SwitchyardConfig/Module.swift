@@ -1,1 +1,0 @@
-// SwitchyardConfig: module placeholder, replaced as the module grows.
