@@ -40,6 +40,7 @@ package struct SQLState: Hashable, Sendable, ExpressibleByStringLiteral, CustomS
     // Class 25 — Invalid Transaction State
     package static let activeSQLTransaction: SQLState = "25001"
     package static let inFailedSQLTransaction: SQLState = "25P02"
+    package static let idleInTransactionSessionTimeout: SQLState = "25P03"
 
     // Class 28 — Invalid Authorization Specification
     package static let invalidAuthorizationSpecification: SQLState = "28000"

@@ -1,6 +1,7 @@
 // DaemonShared: the few process-wide registries the loops share, all touched off the per-message path.
 import Logging
 import Synchronization
+import SwitchyardCrypto
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -11,6 +12,8 @@ package final class DaemonShared: Sendable {
     package let statements = StatementRegistry()
     package let cancels = CancelRegistry()
     package let logger: Logger
+    /// The key behind the fake SCRAM secrets of unknown users; never leaves the process.
+    package let unknownUserKey: [UInt8] = randomBytes(count: 32)
     private let budgets = Mutex<[PoolKey: PoolBudget]>([:])
     private let parameters = Mutex<[PoolKey: [BackendMessage.ParameterStatus]]>([:])
     private let clientCount = Atomic<Int>(0)

@@ -17,6 +17,8 @@ final class LoopContext {
     private var nextID: UInt64 = 1
     var listener: Listener?
     private var janitor: (any DispatchSourceTimer)?
+    /// Cancel requests on their way to servers.
+    var cancelSenders: [ObjectIdentifier: CancelSender] = [:]
     /// Whether the loop still accepts new clients.
     var isAccepting = true
 

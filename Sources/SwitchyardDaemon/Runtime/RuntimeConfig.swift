@@ -67,11 +67,14 @@ package struct RuntimeConfig: Sendable {
 package struct UserEntry: Sendable {
     package var name: String
     package var secret: StoredSecret
+    /// The challenge for this user, derived once at load (a plaintext secret costs a PBKDF2 run).
+    package var authMethod: ClientAuthMethod
     package var isAdmin: Bool
 
-    package init(name: String, secret: StoredSecret, isAdmin: Bool) {
+    package init(name: String, secret: StoredSecret, authMethod: ClientAuthMethod, isAdmin: Bool) {
         self.name = name
         self.secret = secret
+        self.authMethod = authMethod
         self.isAdmin = isAdmin
     }
 }

@@ -154,12 +154,19 @@ extension ServerConnection {
         guard let client = self.client else { return .drop }
         return self.queue.serverMessage(
             id,
-            forget: { statementID in self.statements.remove(statementID) },
+            forget: { request in self.parseFailed(request) },
             emit: { synthetic in
                 flushRange(cursor)
                 client.appendSynthetic(synthetic)
             }
         )
+    }
+
+    /// A Parse that did not happen: the server lacks the statement, and if the client asked for
+    /// it, the client's name for it does not exist either.
+    private func parseFailed(_ request: PendingRequest) {
+        if request.statementID != 0 { self.statements.remove(request.statementID) }
+        if request.disposition == .forward { self.client?.statementFailed(request.statementID) }
     }
 
     /// Input while pooled or resetting: only the reset's answer, notices, or a farewell error.
@@ -190,7 +197,7 @@ extension ServerConnection {
                     self.lost(reason: "server sent message type \(id) while idle")
                     return
                 }
-                let verdict = self.queue.serverMessage(id, forget: { self.statements.remove($0) }, emit: { _ in })
+                let verdict = self.queue.serverMessage(id, forget: { self.statements.remove($0.statementID) }, emit: { _ in })
                 if verdict == .unexpected {
                     self.lost(reason: "server sent message type \(id) during reset")
                     return

@@ -193,11 +193,12 @@ final class ServerConnection: Connection {
     func close() {
         guard !self.isClosed else { return }
         let client = self.client
+        let awaitingReady = self.queue.isClientAwaitingReady
         self.client = nil
         self.phase = .closed
         self.queue.removeAll(forget: { _ in })
         self.closeSocket()
         self.pool.connectionClosed(self)
-        client?.serverLost(self)
+        client?.serverLost(self, awaitingReady: awaitingReady)
     }
 }

@@ -120,6 +120,15 @@ package struct ResponseQueue: Sendable {
         }
     }
 
+    /// Whether the client waits for a ReadyForQuery from this server (a Sync, simple query or
+    /// function call of its own is outstanding).
+    package var isClientAwaitingReady: Bool {
+        self.entries.contains { entry in
+            if case .request(let request, _) = entry { return request.disposition == .forward && request.endsAtReadyForQuery }
+            return false
+        }
+    }
+
     /// Records a request just written to the server.
     package mutating func push(_ request: PendingRequest) {
         self.entries.append(.request(request, sequence: self.nextSequence))
@@ -137,12 +146,12 @@ package struct ResponseQueue: Sendable {
     ///
     /// - Parameters:
     ///   - id: the message type byte.
-    ///   - forget: called with the statement ID of every Parse that the server did not carry out
-    ///     (it failed, or an earlier error made the server skip it).
+    ///   - forget: called with every Parse that the server did not carry out (it failed, or an
+    ///     earlier error made the server skip it), so its statement can be forgotten.
     ///   - emit: called with each synthetic answer now due, in order.
     package mutating func serverMessage(
         _ id: UInt8,
-        forget: (UInt64) -> Void,
+        forget: (PendingRequest) -> Void,
         emit: (SyntheticResponse) -> Void
     ) -> ResponseVerdict {
         self.emitLeadingSynthetics(emit)
@@ -163,7 +172,7 @@ package struct ResponseQueue: Sendable {
             // The server now discards every message up to the next Sync, so every request before
             // that Sync gets no answer, and synthetic answers there must not appear either.
             self.entries.removeFirst()
-            if head.kind == .parse { forget(head.statementID) }
+            if head.kind == .parse { forget(head) }
             if self.copyInSequence == sequence { self.copyInSequence = nil }
             self.skipUntilSync(forget: forget)
             return head.disposition == .forward ? .forward : .forwardInjectedError
@@ -192,7 +201,7 @@ package struct ResponseQueue: Sendable {
     }
 
     /// Drops everything outstanding (the server connection is gone), reporting pending Parses.
-    package mutating func removeAll(forget: (UInt64) -> Void) {
+    package mutating func removeAll(forget: (PendingRequest) -> Void) {
         for entry in self.entries {
             if case .request(let request, _) = entry, request.kind == .parse { forget(request.statementID) }
         }
@@ -200,13 +209,13 @@ package struct ResponseQueue: Sendable {
         self.copyInSequence = nil
     }
 
-    private mutating func skipUntilSync(forget: (UInt64) -> Void) {
+    private mutating func skipUntilSync(forget: (PendingRequest) -> Void) {
         while let first = self.entries.first {
             switch first {
             case .request(let request, _):
                 // PostgreSQL discards every message up to Sync after an error, simple queries included.
                 if request.kind == .sync { return }
-                if request.kind == .parse { forget(request.statementID) }
+                if request.kind == .parse { forget(request) }
             case .synthetic:
                 break
             }

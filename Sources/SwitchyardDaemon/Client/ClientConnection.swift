@@ -1,0 +1,252 @@
+// ClientConnection: one application connection, from startup through authentication to pooled use.
+import SwitchyardIO
+import SwitchyardSession
+import SwitchyardWire
+
+/// A statement a client prepared with the extended protocol.
+struct ClientStatement {
+    /// The proxy's process-wide statement ID (0 for the unnamed statement).
+    var id: UInt64
+    var query: String
+    var parameterTypes: [Int32]
+}
+
+/// A client connection. Confined to the loop that accepted it.
+final class ClientConnection: Connection {
+    /// Where the client is in its life.
+    enum Phase {
+        /// Waiting for SSLRequest, GSSENCRequest, CancelRequest or StartupMessage.
+        case startup
+        /// Answering the proxy's authentication challenge.
+        case authenticating(ClientAuthExchange)
+        /// Authenticated; waiting for a server to report the parameters to pass on.
+        case awaitingServerParameters
+        /// Logged in: statements flow.
+        case ready
+        /// Closed.
+        case closed
+    }
+
+    let id: UInt64
+    let peer: SocketAddress?
+    var phase: Phase = .startup
+    let connectedAt: UInt64
+    /// Refused at accept time for exceeding max_client_connections; told so after its startup packet.
+    var isOverLimit = false
+
+    // MARK: Identity
+    var userName = ""
+    var databaseName = ""
+    var applicationName = ""
+    /// The pool this client's statements go to, once logged in.
+    var pool: Pool?
+    var processID: Int32 = 0
+    var secretKey: Int32 = 0
+
+    // MARK: Session state
+    /// Settings to replay on each server connection: startup parameters and SETs.
+    var settings = SessionSettings()
+    /// Settings from the startup packet, by lower-cased name, as sent.
+    var startupValues: [String: String] = [:]
+    /// The ParameterStatus values the client has been told, by name.
+    var reportedParameters: [String: String] = [:]
+    /// Named protocol-level prepared statements, by the client's name.
+    var statements: [String: ClientStatement] = [:]
+    /// The unnamed statement, and the token of the Parse that created it.
+    var unnamedStatement: ClientStatement?
+    var unnamedToken: UInt64 = 0
+    /// The client is tied to its server connection until it disconnects.
+    var isPinned = false
+
+    // MARK: Link
+    var link: ServerConnection?
+    var isWaitingForLease = false
+    var leaseDeadline: UInt64 = 0
+    /// The transaction status the client was last told.
+    var transactionStatus: TransactionStatus = .idle
+    /// The server running the client's transaction died: the proxy answers until ROLLBACK.
+    var isTransactionLost = false
+    /// After an error inside an extended-query batch, messages are dropped until Sync.
+    var isDiscardingUntilSync = false
+    /// Extended-query messages were sent since the last Sync.
+    var isInExtendedBatch = false
+    /// Reading is paused because the server cannot take more bytes yet.
+    var isReadPaused = false
+    var isProcessing = false
+    var lastActivity: UInt64
+
+    init(context: LoopContext, fd: Int32, peer: SocketAddress?, id: UInt64) {
+        self.id = id
+        self.peer = peer
+        self.connectedAt = context.loop.now
+        self.lastActivity = context.loop.now
+        super.init(context: context, fd: fd)
+    }
+
+    override func handleEvents(_ events: UInt32) {
+        guard !self.isClosed else { return }
+        if events & EventLoop.writable != 0 && self.hasPendingOutput {
+            if self.flush(), let server = self.link, server.isReadPaused {
+                server.resumeReading()
+            }
+            if self.isClosed { return }
+        }
+        if events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0 {
+            self.readAvailable()
+        }
+    }
+
+    /// Reads and processes until the socket is drained or processing must wait.
+    func readAvailable() {
+        while !self.isClosed {
+            if self.isReadPaused || self.isWaitingForLease {
+                self.hasUnreadInput = true
+                return
+            }
+            let (result, filled) = self.readOnce()
+            switch result {
+            case .bytes:
+                self.lastActivity = self.context.loop.now
+                self.processInput()
+                if !filled { return }
+            case .wouldBlock:
+                return
+            case .endOfFile:
+                self.processInput()
+                self.close()
+                return
+            case .failed:
+                self.close()
+                return
+            }
+        }
+    }
+
+    /// Resumes after the server drained its output or a lease arrived.
+    func resumeReading() {
+        self.isReadPaused = false
+        self.processInput()
+        if !self.isReadPaused && !self.isWaitingForLease && self.hasUnreadInput {
+            self.hasUnreadInput = false
+            self.readAvailable()
+        }
+    }
+
+    /// Processes buffered input by phase, then writes what is pending on both sides.
+    func processInput() {
+        guard !self.isClosed, !self.isProcessing else { return }
+        self.isProcessing = true
+        defer { self.isProcessing = false }
+        switch self.phase {
+        case .startup, .authenticating:
+            self.processLoginInput()
+        case .ready:
+            self.processReadyInput()
+        case .awaitingServerParameters, .closed:
+            break
+        }
+        if self.isClosed { return }
+        if let server = self.link, server.hasPendingOutput, !server.flush(), !server.isClosed {
+            self.isReadPaused = true
+        }
+        if self.hasPendingOutput { self.flush() }
+        self.releaseInboundIfEmpty()
+    }
+
+    override func writeFailed(_ error: SystemCallError) {
+        self.close()
+    }
+
+    // MARK: - Errors
+
+    /// Appends an ErrorResponse (or NoticeResponse-free FATAL) for `error`.
+    func appendError(_ error: some ClientFacingError) {
+        var writer = WireWriter()
+        BackendMessage.ErrorFields(reporting: error).encode(as: .errorResponse, into: &writer)
+        self.appendOutput(writer.bytes)
+    }
+
+    /// Appends ReadyForQuery with the client's transaction status.
+    func appendReadyForQuery() {
+        var writer = WireWriter(capacity: 8)
+        BackendMessage.ReadyForQuery(status: self.transactionStatus).encode(into: &writer)
+        self.appendOutput(writer.bytes)
+    }
+
+    /// Sends a FATAL error and closes the connection.
+    func fail(_ error: some ClientFacingError) {
+        guard !self.isClosed else { return }
+        self.appendError(error)
+        self.flush()
+        self.close()
+    }
+
+    /// Appends the bytes of a synthetic answer in its place in the response stream.
+    func appendSynthetic(_ synthetic: SyntheticResponse) {
+        var writer = WireWriter(capacity: 16)
+        switch synthetic {
+        case .parseComplete: BackendMessage.encodeEmpty(.parseComplete, into: &writer)
+        case .closeComplete: BackendMessage.encodeEmpty(.closeComplete, into: &writer)
+        case .error(let fields): fields.encode(as: .errorResponse, into: &writer)
+        }
+        self.appendOutput(writer.bytes)
+    }
+
+    // MARK: - Closing
+
+    /// Closes the client, returning or closing its server connection.
+    func close() {
+        guard !self.isClosed else { return }
+        self.phase = .closed
+        if self.isWaitingForLease {
+            self.isWaitingForLease = false
+            self.pool?.cancelWait(self)
+        }
+        if let server = self.link {
+            self.link = nil
+            server.client = nil
+            self.returnOrClose(server)
+        }
+        if self.processID != 0 { self.context.shared.cancels.unregister(processID: self.processID) }
+        self.context.clients[self.id] = nil
+        self.context.shared.clientLeft()
+        self.closeSocket()
+    }
+
+    /// A server connection the client no longer needs goes back clean, or is closed.
+    private func returnOrClose(_ server: ServerConnection) {
+        let isClean = server.queue.isEmpty && server.transactionStatus == .idle && !server.isDoomed
+            && !server.hasPendingOutput
+        guard isClean else {
+            server.close()
+            return
+        }
+        if self.context.config.poolMode == .session || self.isPinned {
+            server.beginReset()
+        } else {
+            server.pool.release(server)
+        }
+    }
+
+    // MARK: - Janitor
+
+    /// Enforces the login and idle-in-transaction timeouts.
+    func tidy(now: UInt64, loginTimeoutNs: UInt64, idleTransactionTimeoutNs: UInt64) {
+        switch self.phase {
+        case .startup, .authenticating, .awaitingServerParameters:
+            if loginTimeoutNs > 0 && now &- self.connectedAt > loginTimeoutNs {
+                self.fail(ProxyError(.queryCanceled, .fatal, "canceling authentication due to timeout"))
+            }
+        case .ready:
+            if idleTransactionTimeoutNs > 0, let server = self.link, server.queue.isEmpty,
+                self.transactionStatus != .idle, now &- self.lastActivity > idleTransactionTimeoutNs
+            {
+                self.fail(
+                    ProxyError(.idleInTransactionSessionTimeout, .fatal, "terminating connection due to idle-in-transaction timeout")
+                )
+            }
+        case .closed:
+            break
+        }
+    }
+}
