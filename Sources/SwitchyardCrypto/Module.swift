@@ -1,1 +1,0 @@
-// SwitchyardCrypto: module placeholder, replaced as the module grows.
