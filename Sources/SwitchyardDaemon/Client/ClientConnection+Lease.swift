@@ -1,4 +1,5 @@
 // ClientConnection+Lease: getting a server connection, giving it back, and losing it.
+import Logging
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire

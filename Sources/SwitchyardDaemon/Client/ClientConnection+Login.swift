@@ -1,4 +1,5 @@
 // ClientConnection+Login: startup packets, the authentication challenge, and the login reply.
+import Logging
 import SwitchyardCrypto
 import SwitchyardIO
 import SwitchyardSession
@@ -143,7 +144,7 @@ extension ClientConnection {
                 assignment = words[index].dropFirst(2)
             }
             if let assignment, let equals = assignment.firstIndex(of: "=") {
-                let name = assignment[..<equals].replacingOccurrences(of: "-", with: "_")
+                let name = String(assignment[..<equals].map { $0 == "-" ? "_" : $0 })
                 settings.append((name, String(assignment[assignment.index(after: equals)...])))
             }
             index += 1

@@ -177,6 +177,13 @@ final class Pool {
         self.release(server)
     }
 
+    /// Closes every idle connection (shutdown).
+    func closeIdle() {
+        let idle = self.idle
+        self.idle.removeAll()
+        for server in idle { server.terminate() }
+    }
+
     // MARK: - Janitor
 
     /// Fails waiters whose wait ran out, retries connects, and closes connections idle too long.

@@ -68,20 +68,20 @@ package final class DaemonShared: Sendable {
 
     // MARK: - Loops
 
-    package func register(_ context: LoopBound<LoopContext>) {
+    func register(_ context: LoopBound<LoopContext>) {
         self.contexts.withLock { $0.append(context) }
     }
 
     package var loopCount: Int { self.contexts.withLock { $0.count } }
 
     /// Runs `work` on loop `index` with its context.
-    package func post(toLoop index: Int, _ work: @escaping @Sendable (LoopContext) -> Void) {
+    func post(toLoop index: Int, _ work: @escaping @Sendable (LoopContext) -> Void) {
         guard let bound = self.contexts.withLock({ index < $0.count ? $0[index] : nil }) else { return }
         bound.loop.execute { work(bound.value) }
     }
 
     /// Runs `work` on every loop.
-    package func postToAll(_ work: @escaping @Sendable (LoopContext) -> Void) {
+    func postToAll(_ work: @escaping @Sendable (LoopContext) -> Void) {
         for bound in self.contexts.withLock({ $0 }) {
             bound.loop.execute { work(bound.value) }
         }

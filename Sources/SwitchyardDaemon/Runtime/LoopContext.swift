@@ -19,6 +19,8 @@ final class LoopContext {
     private var janitor: (any DispatchSourceTimer)?
     /// Cancel requests on their way to servers.
     var cancelSenders: [ObjectIdentifier: CancelSender] = [:]
+    /// While shutting down: when to stop waiting for transactions, and whom to tell when done.
+    var shutdown: (deadline: UInt64, stopped: () -> Void)?
     /// Whether the loop still accepts new clients.
     var isAccepting = true
 
@@ -110,6 +112,7 @@ final class LoopContext {
 
     private func tidy() {
         let now = self.loop.now
+        if self.shutdown != nil { self.drain() }
         let config = self.config
         self.connecting.removeAll { server in
             switch server.phase {
@@ -128,6 +131,13 @@ final class LoopContext {
         for client in self.clients.values {
             client.tidy(now: now, loginTimeoutNs: loginTimeout, idleTransactionTimeoutNs: idleTransactionTimeout)
         }
+        if DebugDump.isEnabled && now &- DebugDump.last > 2_000_000_000 {
+            DebugDump.last = now
+            for client in self.clients.values {
+                let server = client.link
+                self.logger.warning("DUMP client \(client.id) phase=\(client.phase) wait=\(client.isWaitingForLease) paused=\(client.isReadPaused) disc=\(client.isDiscardingUntilSync) ext=\(client.isInExtendedBatch) in=\(client.inbound?.readableBytes ?? -1) unread=\(client.hasUnreadInput) out=\(client.outbound?.readableBytes ?? -1) tx=\(client.transactionStatus) server=\(server.map { "\($0.id) q=\($0.queue.count) st=\($0.transactionStatus) paused=\($0.isReadPaused) in=\($0.inbound?.readableBytes ?? -1) out=\($0.outbound?.readableBytes ?? -1)" } ?? "-")")
+            }
+        }
         for pool in self.pools.values {
             pool.tidy(
                 now: now,
@@ -137,4 +147,10 @@ final class LoopContext {
             )
         }
     }
+}
+
+import Glibc
+enum DebugDump {
+    nonisolated(unsafe) static var last: UInt64 = 0
+    static let isEnabled = getenv("SWITCHYARD_DEBUG_DUMP") != nil
 }

@@ -1,5 +1,6 @@
 // ServerConnection+Forwarding: server bytes to the leased client, verbatim except where the
 // response queue says a message answers the proxy itself or a synthetic answer is due.
+import Logging
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -121,6 +122,10 @@ extension ServerConnection {
                 forwardFrom = cursor + header.frameSize
             }
             cursor += header.frameSize
+            self.queue.emitDue { synthetic in
+                flushRange(upTo: cursor)
+                client.appendSynthetic(synthetic)
+            }
         }
 
         // Hand the last verbatim run over: straight from this buffer when nothing is queued ahead.

@@ -1,4 +1,5 @@
 // ServerConnection+Login: connect, StartupMessage, authentication and the server's start-up reports.
+import Logging
 import SwitchyardCrypto
 import SwitchyardIO
 import SwitchyardSession

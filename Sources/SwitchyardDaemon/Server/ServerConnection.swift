@@ -1,4 +1,5 @@
 // ServerConnection: one connection to a PostgreSQL server, from connect through login to pooled use.
+import Logging
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire

@@ -142,13 +142,15 @@ package struct ResponseQueue: Sendable {
     }
 
     /// Classifies one server message that is not asynchronous (not NoticeResponse,
-    /// NotificationResponse or ParameterStatus), emitting synthetic answers that become due.
+    /// NotificationResponse or ParameterStatus). Synthetic answers due before it are emitted
+    /// first; those that fall due because it ended a request wait for `emitDue(_:)`, which the
+    /// caller runs once the message itself has been passed on.
     ///
     /// - Parameters:
     ///   - id: the message type byte.
     ///   - forget: called with every Parse that the server did not carry out (it failed, or an
     ///     earlier error made the server skip it), so its statement can be forgotten.
-    ///   - emit: called with each synthetic answer now due, in order.
+    ///   - emit: called with each synthetic answer due before this message, in order.
     package mutating func serverMessage(
         _ id: UInt8,
         forget: (PendingRequest) -> Void,
@@ -164,7 +166,6 @@ package struct ResponseQueue: Sendable {
                 return head.disposition == .forward ? .forward : .drop
             }
             self.entries.removeFirst()
-            self.emitLeadingSynthetics(emit)
             return head.disposition == .forward ? .forwardReadyForQuery : .dropReadyForQuery
         }
 
@@ -181,11 +182,13 @@ package struct ResponseQueue: Sendable {
         if id == BackendMessageID.copyInResponse.rawValue && head.kind == .execute {
             self.copyInSequence = sequence
         }
-        if head.isTerminator(id) {
-            self.entries.removeFirst()
-            self.emitLeadingSynthetics(emit)
-        }
+        if head.isTerminator(id) { self.entries.removeFirst() }
         return head.disposition == .forward ? .forward : .drop
+    }
+
+    /// Emits the synthetic answers now at the head of the queue, in order.
+    package mutating func emitDue(_ emit: (SyntheticResponse) -> Void) {
+        self.emitLeadingSynthetics(emit)
     }
 
     /// The client ended COPY FROM STDIN (CopyDone or CopyFail). Syncs it sent during the copy
@@ -203,7 +206,7 @@ package struct ResponseQueue: Sendable {
     /// Drops everything outstanding (the server connection is gone), reporting pending Parses.
     package mutating func removeAll(forget: (PendingRequest) -> Void) {
         for entry in self.entries {
-            if case .request(let request, _) = entry, request.kind == .parse { forget(request.statementID) }
+            if case .request(let request, _) = entry, request.kind == .parse { forget(request) }
         }
         self.entries.removeAll()
         self.copyInSequence = nil
