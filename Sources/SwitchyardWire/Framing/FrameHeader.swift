@@ -51,6 +51,11 @@ package struct StartupHeader: Hashable, Sendable {
     /// The protocol version (196608 for 3.0) or a request code.
     package var code: UInt32
 
+    package init(length: Int, code: UInt32) {
+        self.length = length
+        self.code = code
+    }
+
     /// Startup packets are small; PostgreSQL itself caps them at 10,000 bytes (MAX_STARTUP_PACKET_LENGTH).
     package static let maximumLength = 10_000
 
