@@ -28,7 +28,7 @@ import Testing
 
     static let startupCodes: [UInt32] = [80_877_102, 80_877_103, 80_877_104, 196_608, 196_610, 131_072]
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func everyDecoderSurvivesRandomBodies() {
         var generator = SplitMix64(seed: 0x5357_4954_4348)
         var decoded = 0
@@ -60,7 +60,7 @@ import Testing
         #expect(decoded > Self.iterations)
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(2)))
     func framersSurviveRandomStreams() {
         var generator = SplitMix64(seed: 0x4652_414D_4552)
         var framedSomething = 0
