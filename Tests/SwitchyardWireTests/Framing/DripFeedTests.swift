@@ -45,12 +45,17 @@ import Testing
             return nil
         }
         #expect(statuses == [.idle, .idle, .idle, .idle, .idle, .idle, .inTransaction, .inTransaction, .failed, .idle])
-        #expect(messages.contains { message in
-            if case .backend(.notificationResponse(let notification)) = message.value {
-                return notification.channel == "wire_channel" && notification.payload == "hello"
-            }
-            return false
-        })
+        // The session notified itself: the notifying process is the one BackendKeyData named.
+        let keys = messages.compactMap { message -> BackendMessage.BackendKeyData? in
+            if case .backend(.backendKeyData(let key)) = message.value { return key }
+            return nil
+        }
+        let notifications = messages.compactMap { message -> BackendMessage.NotificationResponse? in
+            if case .backend(.notificationResponse(let notification)) = message.value { return notification }
+            return nil
+        }
+        #expect(keys.count == 1)
+        #expect(notifications == [.init(processID: keys.first?.processID ?? 0, channel: "wire_channel", payload: "hello")])
     }
 
     @Test func aFrameArrivingInPiecesIsReportedOnlyWhenComplete() throws {
