@@ -125,9 +125,12 @@ package enum BackendMessage {
         }
     }
 
-    /// NegotiateProtocolVersion ('v'): the newest minor version the server supports and the
+    /// NegotiateProtocolVersion ('v'): the newest protocol version the server supports and the
     /// protocol options it did not recognise.
     package struct NegotiateProtocolVersion: Hashable, Sendable {
+        /// The documentation calls this the "newest minor protocol version", but PostgreSQL sends
+        /// the whole version, major << 16 | minor: 196608 for 3.0 (see the captured fixture).
+        /// libpq 18 reads it that way too, so a proxy must send 196608, never 0.
         package var newestMinorVersion: Int32
         package var unrecognizedOptions: [String]
 
@@ -164,7 +167,7 @@ package enum BackendMessage {
         package static func decode(from reader: inout WireReader) throws(WireDecodingError) -> ParameterDescription {
             let count = try reader.readCount("parameter count")
             var types: [Int32] = []
-            types.reserveCapacity(count)
+            types.reserveCapacity(reader.capacity(for: count, elementSize: 4))
             for _ in 0..<count { types.append(try reader.readInt32("parameter type")) }
             try reader.expectEnd()
             return ParameterDescription(parameterTypes: types)

@@ -48,7 +48,8 @@ extension BackendMessage {
         package static func decode(from reader: inout WireReader) throws(WireDecodingError) -> RowDescription {
             let count = try reader.readCount("column count")
             var columns: [Column] = []
-            columns.reserveCapacity(count)
+            // A column is at least 19 bytes: an empty name's terminator and 18 bytes of fixed fields.
+            columns.reserveCapacity(reader.capacity(for: count, elementSize: 19))
             for _ in 0..<count {
                 columns.append(
                     Column(
@@ -94,7 +95,7 @@ extension BackendMessage {
         package static func decode(from reader: inout WireReader) throws(WireDecodingError) -> DataRow {
             let count = try reader.readCount("column count")
             var values: [[UInt8]?] = []
-            values.reserveCapacity(count)
+            values.reserveCapacity(reader.capacity(for: count, elementSize: 4))
             for _ in 0..<count {
                 let length = Int(try reader.readInt32("value length"))
                 values.append(length == -1 ? nil : try reader.readBytes(length, "value"))

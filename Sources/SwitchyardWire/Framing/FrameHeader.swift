@@ -23,7 +23,7 @@ package struct FrameHeader: Hashable, Sendable {
     /// Reads a regular header at `offset`.
     ///
     /// - Returns: `nil` when fewer than five bytes are available.
-    /// - Throws: `lengthTooSmall` below 4, `messageTooLarge` above `limit`.
+    /// - Throws: `lengthTooSmall` below 4 (negative lengths included), `messageTooLarge` above `limit`.
     @inline(__always)
     package static func parse(
         _ bytes: UnsafeRawBufferPointer,
@@ -32,11 +32,9 @@ package struct FrameHeader: Hashable, Sendable {
     ) throws(WireDecodingError) -> FrameHeader? {
         guard bytes.count - offset >= 5 else { return nil }
         let id = bytes[offset]
-        let length =
-            Int(bytes[offset + 1]) << 24 | Int(bytes[offset + 2]) << 16 | Int(bytes[offset + 3]) << 8
-            | Int(bytes[offset + 4])
-        // The length is an unsigned read of a signed Int32: anything with the top bit set is
-        // negative on the wire and therefore also "too large" here, never a wrap-around.
+        // The length is a signed Int32, as PostgreSQL reads it: with the top bit set it is
+        // negative, whatever `limit` allows.
+        let length = readInt32(bytes, offset + 1)
         guard length >= 4 else { throw .lengthTooSmall(length) }
         guard length <= limit else { throw .messageTooLarge(length: length, limit: limit) }
         return FrameHeader(id: id, length: length)
@@ -51,6 +49,11 @@ package struct StartupHeader: Hashable, Sendable {
     /// The protocol version (196608 for 3.0) or a request code.
     package var code: UInt32
 
+    package init(length: Int, code: UInt32) {
+        self.length = length
+        self.code = code
+    }
+
     /// Startup packets are small; PostgreSQL itself caps them at 10,000 bytes (MAX_STARTUP_PACKET_LENGTH).
     package static let maximumLength = 10_000
 
@@ -59,13 +62,13 @@ package struct StartupHeader: Hashable, Sendable {
         guard bytes.count - offset >= 8 else {
             // Four bytes already say whether the length is impossible; fail early on garbage.
             if bytes.count - offset >= 4 {
-                let length = Self.readLength(bytes, offset)
+                let length = readInt32(bytes, offset)
                 if length < 8 { throw .lengthTooSmall(length) }
                 if length > Self.maximumLength { throw .messageTooLarge(length: length, limit: Self.maximumLength) }
             }
             return nil
         }
-        let length = Self.readLength(bytes, offset)
+        let length = readInt32(bytes, offset)
         guard length >= 8 else { throw .lengthTooSmall(length) }
         guard length <= Self.maximumLength else {
             throw .messageTooLarge(length: length, limit: Self.maximumLength)
@@ -74,8 +77,12 @@ package struct StartupHeader: Hashable, Sendable {
         for index in 4..<8 { code = code << 8 | UInt32(bytes[offset + index]) }
         return StartupHeader(length: length, code: code)
     }
+}
 
-    private static func readLength(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Int {
-        Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
-    }
+/// The signed big-endian Int32 at `offset`; the caller has checked four bytes are there.
+@inline(__always)
+private func readInt32(_ bytes: UnsafeRawBufferPointer, _ offset: Int) -> Int {
+    let bits = UInt32(bytes[offset]) << 24 | UInt32(bytes[offset + 1]) << 16 | UInt32(bytes[offset + 2]) << 8
+        | UInt32(bytes[offset + 3])
+    return Int(Int32(bitPattern: bits))
 }

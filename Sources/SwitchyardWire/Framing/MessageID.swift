@@ -47,3 +47,27 @@ package enum BackendMessageID: UInt8, Sendable, CaseIterable {
     case readyForQuery = 0x5A  // 'Z'
     case rowDescription = 0x54  // 'T'
 }
+
+extension FrontendMessageID {
+    /// The ID for a type byte a client sent, or `unknownMessageType` when no frontend message has it.
+    package init(validating byte: UInt8) throws(WireDecodingError) {
+        guard let id = FrontendMessageID(rawValue: byte) else { throw .unknownMessageType(byte) }
+        self = id
+    }
+}
+
+extension BackendMessageID {
+    /// The ID for a type byte a server sent, or `unknownMessageType` when no backend message has it.
+    package init(validating byte: UInt8) throws(WireDecodingError) {
+        guard let id = BackendMessageID(rawValue: byte) else { throw .unknownMessageType(byte) }
+        self = id
+    }
+}
+
+extension FrameHeader {
+    /// Checks that `body` is exactly the body this header announces, before a typed decode.
+    func requireBody(_ body: UnsafeRawBufferPointer) throws(WireDecodingError) {
+        if body.count < self.bodySize { throw .truncated(field: "message body") }
+        if body.count > self.bodySize { throw .trailingBytes(body.count - self.bodySize) }
+    }
+}

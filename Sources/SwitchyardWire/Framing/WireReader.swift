@@ -46,11 +46,16 @@ package struct WireReader {
         return Int32(bitPattern: value)
     }
 
-    /// A count field: an Int16 that must not be negative.
+    /// A count field: an Int16 on the wire that PostgreSQL and libpq read as unsigned
+    /// (`pq_getmsgint(msg, 2)`), so 0...65535. libpq sends Bind with up to 65535 parameters.
     package mutating func readCount(_ field: String) throws(WireDecodingError) -> Int {
-        let count = Int(try self.readInt16(field))
-        guard count >= 0 else { throw .invalidValue(field: field, value: count) }
-        return count
+        Int(UInt16(bitPattern: try self.readInt16(field)))
+    }
+
+    /// How many of `count` elements, each at least `minimumSize` bytes, the rest of the body can
+    /// hold: the capacity to reserve, so a hostile count cannot make a tiny message allocate much.
+    package func capacity(for count: Int, elementSize minimumSize: Int) -> Int {
+        min(count, self.readableBytes / minimumSize)
     }
 
     /// The byte range of a zero-terminated string, excluding the terminator, which is consumed.

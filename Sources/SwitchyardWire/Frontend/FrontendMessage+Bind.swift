@@ -40,11 +40,11 @@ extension FrontendMessage {
             let statement = try reader.readCString("statement name")
             let formatCount = try reader.readCount("parameter format count")
             var formats: [Int16] = []
-            formats.reserveCapacity(formatCount)
+            formats.reserveCapacity(reader.capacity(for: formatCount, elementSize: 2))
             for _ in 0..<formatCount { formats.append(try reader.readInt16("parameter format")) }
             let parameterCount = try reader.readCount("parameter count")
             var parameters: [[UInt8]?] = []
-            parameters.reserveCapacity(parameterCount)
+            parameters.reserveCapacity(reader.capacity(for: parameterCount, elementSize: 4))
             for _ in 0..<parameterCount {
                 let length = Int(try reader.readInt32("parameter length"))
                 if length == -1 {
@@ -55,7 +55,7 @@ extension FrontendMessage {
             }
             let resultCount = try reader.readCount("result format count")
             var results: [Int16] = []
-            results.reserveCapacity(resultCount)
+            results.reserveCapacity(reader.capacity(for: resultCount, elementSize: 2))
             for _ in 0..<resultCount { results.append(try reader.readInt16("result format")) }
             try reader.expectEnd()
             return Bind(

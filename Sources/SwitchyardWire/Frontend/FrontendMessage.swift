@@ -41,7 +41,7 @@ package enum FrontendMessage {
             let query = try reader.readCString("query string")
             let count = try reader.readCount("parameter type count")
             var types: [Int32] = []
-            types.reserveCapacity(count)
+            types.reserveCapacity(reader.capacity(for: count, elementSize: 4))
             for _ in 0..<count { types.append(try reader.readInt32("parameter type")) }
             try reader.expectEnd()
             return Parse(name: name, query: query, parameterTypes: types)
