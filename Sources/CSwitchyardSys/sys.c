@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 int sy_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -39,6 +40,39 @@ int sy_epoll_wait(int epfd, sy_event *out, int max, int timeout_ms) {
         out[i].events = evs[i].events;
     }
     return n;
+}
+
+int sy_epoll_wait_ns(int epfd, sy_event *out, int max, long timeout_ns) {
+    struct epoll_event evs[256];
+    if (max > 256) max = 256;
+    struct timespec ts = {.tv_sec = timeout_ns / 1000000000L, .tv_nsec = timeout_ns % 1000000000L};
+    int n;
+    do {
+        n = epoll_pwait2(epfd, evs, max, &ts, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == ENOSYS) {
+        int ms = (int)((timeout_ns + 999999L) / 1000000L);
+        do {
+            n = epoll_wait(epfd, evs, max, ms);
+        } while (n < 0 && errno == EINTR);
+    }
+    for (int i = 0; i < n; i++) {
+        out[i].token = evs[i].data.u64;
+        out[i].events = evs[i].events;
+    }
+    return n;
+}
+
+void sy_eventfd_drain(int fd) {
+    uint64_t value;
+    ssize_t r = read(fd, &value, sizeof value);
+    (void)r;
+}
+
+void sy_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t r = write(fd, &one, sizeof one);
+    (void)r;
 }
 
 int sy_accept(int fd, struct sockaddr *addr, socklen_t *len) {

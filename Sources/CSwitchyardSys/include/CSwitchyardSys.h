@@ -30,6 +30,14 @@ int sy_epoll_remove(int epfd, int fd);
 /// Waits up to `timeout_ms` (0 = poll) and fills at most `max` events. Returns the count or -1.
 int sy_epoll_wait(int epfd, sy_event *out, int max, int timeout_ms);
 
+/// Like sy_epoll_wait with a timeout in nanoseconds (epoll_pwait2; millisecond fallback).
+int sy_epoll_wait_ns(int epfd, sy_event *out, int max, long timeout_ns);
+
+/// Reads and discards an eventfd's counter.
+void sy_eventfd_drain(int fd);
+/// Adds one to an eventfd's counter, waking whoever polls it.
+void sy_eventfd_signal(int fd);
+
 /// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
 int sy_accept(int fd, struct sockaddr *addr, socklen_t *len);
 /// A non-blocking, close-on-exec TCP socket for `family`.

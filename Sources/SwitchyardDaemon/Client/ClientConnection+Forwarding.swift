@@ -70,6 +70,8 @@ extension ClientConnection {
             return .consumed
         case .close:
             return self.closeStatementWithoutServer(frame) ?? .needsServer
+        case .parse where !self.isDiscardingUntilSync && !self.isTransactionLost:
+            return self.parseWithoutServer(frame) ?? .needsServer
         case .query:
             if self.isTransactionLost { return self.answerLostTransaction(frame) }
             return .needsServer
@@ -93,6 +95,24 @@ extension ClientConnection {
         self.statements[close.name] = nil
         self.isInExtendedBatch = true
         self.appendSynthetic(.closeComplete)
+        return .consumed
+    }
+
+    /// Parse of a named statement that some server already prepared successfully needs no
+    /// server now: it is prepared on whichever server runs the client's next Bind. Besides
+    /// saving a round trip, this keeps clients that prepare synchronously while holding other
+    /// transactions open (pgbench -M prepared) from waiting on a pool they themselves fill.
+    private func parseWithoutServer(_ frame: UnsafeRawBufferPointer) -> Step? {
+        guard let parse = Self.decode(frame, FrontendMessage.Parse.decode) else {
+            self.fail(ProxyError(.protocolViolation, .fatal, "invalid Parse message"))
+            return .stop
+        }
+        guard !parse.name.isEmpty, self.statements[parse.name] == nil else { return nil }
+        let (id, isValidated) = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes)
+        guard isValidated else { return nil }
+        self.statements[parse.name] = ClientStatement(id: id, query: parse.query, parameterTypes: parse.parameterTypes)
+        self.isInExtendedBatch = true
+        self.appendSynthetic(.parseComplete)
         return .consumed
     }
 
@@ -165,7 +185,7 @@ extension ClientConnection {
             )
             return .consumed
         }
-        let id = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes)
+        let id = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes).id
         self.statements[parse.name] = ClientStatement(id: id, query: parse.query, parameterTypes: parse.parameterTypes)
         if server.statements.contains(id) {
             server.queue.push(.parseComplete) { self.appendSynthetic($0) }

@@ -105,7 +105,7 @@ extension ClientConnection {
         self.applicationName = message.value(of: "application_name") ?? ""
         if message.protocolVersion & 0xFFFF != 0 || !unknownOptions.isEmpty {
             var writer = WireWriter()
-            BackendMessage.NegotiateProtocolVersion(newestMinorVersion: 0, unrecognizedOptions: unknownOptions)
+            BackendMessage.NegotiateProtocolVersion(newestMinorVersion: Int32(StartupPacket.protocolVersion3), unrecognizedOptions: unknownOptions)
                 .encode(into: &writer)
             self.appendOutput(writer.bytes)
         }

@@ -160,6 +160,7 @@ extension ServerConnection {
         return self.queue.serverMessage(
             id,
             forget: { request in self.parseFailed(request) },
+            prepared: { statementID in self.context.shared.statements.markValidated(statementID) },
             emit: { synthetic in
                 flushRange(cursor)
                 client.appendSynthetic(synthetic)

@@ -150,10 +150,12 @@ package struct ResponseQueue: Sendable {
     ///   - id: the message type byte.
     ///   - forget: called with every Parse that the server did not carry out (it failed, or an
     ///     earlier error made the server skip it), so its statement can be forgotten.
+    ///   - prepared: called with the statement ID of each Parse the server carried out.
     ///   - emit: called with each synthetic answer due before this message, in order.
     package mutating func serverMessage(
         _ id: UInt8,
         forget: (PendingRequest) -> Void,
+        prepared: (UInt64) -> Void = { _ in },
         emit: (SyntheticResponse) -> Void
     ) -> ResponseVerdict {
         self.emitLeadingSynthetics(emit)
@@ -182,7 +184,10 @@ package struct ResponseQueue: Sendable {
         if id == BackendMessageID.copyInResponse.rawValue && head.kind == .execute {
             self.copyInSequence = sequence
         }
-        if head.isTerminator(id) { self.entries.removeFirst() }
+        if head.isTerminator(id) {
+            self.entries.removeFirst()
+            if head.kind == .parse && head.statementID != 0 { prepared(head.statementID) }
+        }
         return head.disposition == .forward ? .forward : .drop
     }
 

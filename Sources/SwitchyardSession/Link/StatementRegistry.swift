@@ -14,6 +14,8 @@ package final class StatementRegistry: Sendable {
 
     private struct State {
         var ids: [Key: UInt64] = [:]
+        /// Statements some server has prepared successfully at least once.
+        var validated: Set<UInt64> = []
         var next: UInt64 = 1
     }
 
@@ -22,17 +24,26 @@ package final class StatementRegistry: Sendable {
 
     package init(capacity: Int = 100_000) { self.capacity = capacity }
 
-    /// The ID of the statement, assigning a new one on first sight.
-    package func id(query: String, parameterTypes: [Int32]) -> UInt64 {
+    /// The ID of the statement, assigning a new one on first sight, and whether some server
+    /// has already prepared it successfully (so a new Parse of it can be answered without one).
+    package func id(query: String, parameterTypes: [Int32]) -> (id: UInt64, isValidated: Bool) {
         let key = Key(query: query, parameterTypes: parameterTypes)
         return self.state.withLock { state in
-            if let id = state.ids[key] { return id }
-            if state.ids.count >= self.capacity { state.ids.removeAll() }
+            if let id = state.ids[key] { return (id, state.validated.contains(id)) }
+            if state.ids.count >= self.capacity {
+                state.ids.removeAll()
+                state.validated.removeAll()
+            }
             let id = state.next
             state.next += 1
             state.ids[key] = id
-            return id
+            return (id, false)
         }
+    }
+
+    /// Records that a server prepared statement `id` successfully.
+    package func markValidated(_ id: UInt64) {
+        self.state.withLock { state in _ = state.validated.insert(id) }
     }
 
     /// The server-side name of statement `id`.
