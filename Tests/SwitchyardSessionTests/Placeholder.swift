@@ -1,1 +1,0 @@
-// SwitchyardSessionTests: placeholder.
