@@ -103,7 +103,7 @@ extension ClientConnection {
     /// saving a round trip, this keeps clients that prepare synchronously while holding other
     /// transactions open (pgbench -M prepared) from waiting on a pool they themselves fill.
     private func parseWithoutServer(_ frame: UnsafeRawBufferPointer) -> Step? {
-        guard let parse = Self.decode(frame, FrontendMessage.Parse.decode) else {
+        guard let parse = Self.decode(frame, FrontendMessage.RawParse.decode) else {
             self.fail(ProxyError(.protocolViolation, .fatal, "invalid Parse message"))
             return .stop
         }
@@ -165,7 +165,7 @@ extension ClientConnection {
     // MARK: - Extended query
 
     private func forwardParse(_ frame: UnsafeRawBufferPointer, to server: ServerConnection) -> Step {
-        guard let parse = Self.decode(frame, FrontendMessage.Parse.decode) else {
+        guard let parse = Self.decode(frame, FrontendMessage.RawParse.decode) else {
             self.fail(ProxyError(.protocolViolation, .fatal, "invalid Parse message"))
             return .stop
         }
@@ -290,18 +290,17 @@ extension ClientConnection {
     /// server's cache is full.
     private func prepare(
         _ id: UInt64,
-        query: String,
+        query: [UInt8],
         parameterTypes: [Int32],
         on server: ServerConnection,
         disposition: PendingRequest.Disposition
     ) {
-        var writer = WireWriter(capacity: query.utf8.count + 32)
+        var writer = WireWriter(capacity: query.count + 32)
         if let evicted = server.statements.insert(id) {
             FrontendMessage.Close(kind: .statement, name: StatementRegistry.serverName(evicted)).encode(into: &writer)
             server.queue.push(PendingRequest(.close, .swallow))
         }
-        FrontendMessage.Parse(name: StatementRegistry.serverName(id), query: query, parameterTypes: parameterTypes)
-            .encode(into: &writer)
+        FrontendMessage.Parse.encode(name: StatementRegistry.serverName(id), query: query, parameterTypes: parameterTypes, into: &writer)
         server.appendOutput(writer.bytes)
         server.queue.push(PendingRequest(.parse, disposition, statementID: id))
     }
@@ -309,8 +308,8 @@ extension ClientConnection {
     /// Re-creates the client's unnamed statement on a server whose unnamed statement is another's.
     private func ensureUnnamedStatement(on server: ServerConnection) {
         guard let statement = self.unnamedStatement, server.unnamedOwner != self.unnamedToken else { return }
-        var writer = WireWriter(capacity: statement.query.utf8.count + 16)
-        FrontendMessage.Parse(name: "", query: statement.query, parameterTypes: statement.parameterTypes).encode(into: &writer)
+        var writer = WireWriter(capacity: statement.query.count + 16)
+        FrontendMessage.Parse.encode(name: "", query: statement.query, parameterTypes: statement.parameterTypes, into: &writer)
         server.appendOutput(writer.bytes)
         server.queue.push(PendingRequest(.parse, .swallow))
         server.unnamedOwner = self.unnamedToken

@@ -7,7 +7,8 @@ import SwitchyardWire
 struct ClientStatement {
     /// The proxy's process-wide statement ID (0 for the unnamed statement).
     var id: UInt64
-    var query: String
+    /// The query text as the client sent it, in the client's encoding.
+    var query: [UInt8]
     var parameterTypes: [Int32]
 }
 

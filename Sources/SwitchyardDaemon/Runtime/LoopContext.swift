@@ -131,13 +131,6 @@ final class LoopContext {
         for client in self.clients.values {
             client.tidy(now: now, loginTimeoutNs: loginTimeout, idleTransactionTimeoutNs: idleTransactionTimeout)
         }
-        if DebugDump.isEnabled && now &- DebugDump.last > 2_000_000_000 {
-            DebugDump.last = now
-            for client in self.clients.values {
-                let server = client.link
-                self.logger.warning("DUMP client \(client.id) phase=\(client.phase) wait=\(client.isWaitingForLease) paused=\(client.isReadPaused) disc=\(client.isDiscardingUntilSync) ext=\(client.isInExtendedBatch) in=\(client.inbound?.readableBytes ?? -1) unread=\(client.hasUnreadInput) out=\(client.outbound?.readableBytes ?? -1) tx=\(client.transactionStatus) server=\(server.map { "\($0.id) q=\($0.queue.count) st=\($0.transactionStatus) paused=\($0.isReadPaused) in=\($0.inbound?.readableBytes ?? -1) out=\($0.outbound?.readableBytes ?? -1)" } ?? "-")")
-            }
-        }
         for pool in self.pools.values {
             pool.tidy(
                 now: now,
@@ -149,8 +142,3 @@ final class LoopContext {
     }
 }
 
-import Glibc
-enum DebugDump {
-    nonisolated(unsafe) static var last: UInt64 = 0
-    static let isEnabled = getenv("SWITCHYARD_DEBUG_DUMP") != nil
-}

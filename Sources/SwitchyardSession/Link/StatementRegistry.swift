@@ -8,7 +8,7 @@ import Synchronization
 /// after that get new IDs, and servers simply prepare them again. Consulted only at Parse time.
 package final class StatementRegistry: Sendable {
     private struct Key: Hashable {
-        var query: String
+        var query: [UInt8]
         var parameterTypes: [Int32]
     }
 
@@ -26,7 +26,7 @@ package final class StatementRegistry: Sendable {
 
     /// The ID of the statement, assigning a new one on first sight, and whether some server
     /// has already prepared it successfully (so a new Parse of it can be answered without one).
-    package func id(query: String, parameterTypes: [Int32]) -> (id: UInt64, isValidated: Bool) {
+    package func id(query: [UInt8], parameterTypes: [Int32]) -> (id: UInt64, isValidated: Bool) {
         let key = Key(query: query, parameterTypes: parameterTypes)
         return self.state.withLock { state in
             if let id = state.ids[key] { return (id, state.validated.contains(id)) }

@@ -48,12 +48,43 @@ package enum FrontendMessage {
         }
 
         package func encode(into writer: inout WireWriter) {
+            Self.encode(name: self.name, query: self.query.utf8, parameterTypes: self.parameterTypes, into: &writer)
+        }
+
+        /// Encodes a Parse whose query is raw bytes in the client's encoding, which need not be UTF-8.
+        package static func encode<Query: Collection<UInt8>>(
+            name: String,
+            query: Query,
+            parameterTypes: [Int32],
+            into writer: inout WireWriter
+        ) {
             writer.writeMessage(FrontendMessageID.parse.rawValue) { writer in
-                writer.writeCString(self.name)
-                writer.writeCString(self.query)
-                writer.writeInt16(Int16(truncatingIfNeeded: self.parameterTypes.count))
-                for type in self.parameterTypes { writer.writeInt32(type) }
+                writer.writeCString(name)
+                writer.writeCString(bytes: query)
+                writer.writeInt16(Int16(truncatingIfNeeded: parameterTypes.count))
+                for type in parameterTypes { writer.writeInt32(type) }
             }
+        }
+    }
+
+    /// The fields of a Parse with the query kept as bytes, so that clients whose encoding is not
+    /// UTF-8 (client_encoding LATIN1, say) are passed through untouched.
+    package struct RawParse: Hashable, Sendable {
+        package var name: String
+        package var query: [UInt8]
+        package var parameterTypes: [Int32]
+
+        package static func decode(from reader: inout WireReader) throws(WireDecodingError) -> RawParse {
+            let nameRange = try reader.readCStringRange("statement name")
+            let name = String(decoding: UnsafeRawBufferPointer(rebasing: reader.bytes[nameRange]), as: UTF8.self)
+            let queryRange = try reader.readCStringRange("query string")
+            let query = Array(reader.bytes[queryRange])
+            let count = try reader.readCount("parameter type count")
+            var types: [Int32] = []
+            types.reserveCapacity(reader.capacity(for: count, elementSize: 4))
+            for _ in 0..<count { types.append(try reader.readInt32("parameter type")) }
+            try reader.expectEnd()
+            return RawParse(name: name, query: query, parameterTypes: types)
         }
     }
 

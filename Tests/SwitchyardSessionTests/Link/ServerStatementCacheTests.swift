@@ -40,12 +40,12 @@ import Testing
 
     @Test func registryGivesOneIDPerTextAndTypesAndRemembersValidation() {
         let registry = StatementRegistry(capacity: 10)
-        let a = registry.id(query: "SELECT $1", parameterTypes: [23])
-        let b = registry.id(query: "SELECT $1", parameterTypes: [25])
+        let a = registry.id(query: Array("SELECT $1".utf8), parameterTypes: [23])
+        let b = registry.id(query: Array("SELECT $1".utf8), parameterTypes: [25])
         #expect(a.id != b.id)
         #expect(!a.isValidated)
         registry.markValidated(a.id)
-        let again = registry.id(query: "SELECT $1", parameterTypes: [23])
+        let again = registry.id(query: Array("SELECT $1".utf8), parameterTypes: [23])
         #expect(again.id == a.id && again.isValidated)
         #expect(StatementRegistry.serverName(a.id) == "sy_\(a.id)")
     }
