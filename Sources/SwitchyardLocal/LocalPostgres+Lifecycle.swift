@@ -17,13 +17,13 @@ extension LocalPostgres {
     package func start(timeout: Double = 60) throws {
         guard !isRunning else { return }
         for attempt in 1...5 {
-            removeStalePIDFile()
+            removeStaleLockFiles()
             let logStart = fileSize(logFile)
             let result = try pgCtl(["start", "-w", "-t", "\(Int(timeout))", "-D", dataDirectory, "-l", logFile])
                 .run(timeout: timeout + 15)
             if result.succeeded {
                 LocalRegistry.shared.serverStarted(name: name, dataDirectory: dataDirectory)
-                logger.info("started server", metadata: ["server": "\(name)", "address": "\(address)"])
+                logger.debug("started server", metadata: ["server": "\(name)", "address": "\(address)"])
                 return
             }
             let log = readFile(logFile, from: logStart)
@@ -46,7 +46,7 @@ extension LocalPostgres {
         guard isRunning else { return }
         try pgCtl(["stop", "-w", "-t", "\(Int(timeout))", "-m", mode.rawValue, "-D", dataDirectory])
             .check(timeout: timeout + 15)
-        logger.info("stopped server", metadata: ["server": "\(name)", "mode": "\(mode.rawValue)"])
+        logger.debug("stopped server", metadata: ["server": "\(name)", "mode": "\(mode.rawValue)"])
     }
 
     /// Stops (fast) and starts the server again.
@@ -91,14 +91,17 @@ extension LocalPostgres {
         account.command(binaries.pgCtl, arguments)
     }
 
-    /// Deletes `postmaster.pid` when its process is gone.
+    /// Deletes `postmaster.pid` and the socket lock files when their process is gone.
     ///
-    /// After a crash the pid in it may belong to a zombie nobody reaps, which the postmaster would
+    /// After a crash the pid in them may belong to a zombie nobody reaps, which the postmaster would
     /// take for a running server and refuse to start.
-    private func removeStalePIDFile() {
-        let path = dataDirectory + "/postmaster.pid"
-        guard FileManager.default.fileExists(atPath: path), postmasterPID == nil else { return }
-        try? FileManager.default.removeItem(atPath: path)
+    private func removeStaleLockFiles() {
+        guard postmasterPID == nil else { return }
+        try? FileManager.default.removeItem(atPath: dataDirectory + "/postmaster.pid")
+        let socketFiles = (try? FileManager.default.contentsOfDirectory(atPath: socketDirectory)) ?? []
+        for file in socketFiles where file.hasPrefix(".s.PGSQL.") {
+            try? FileManager.default.removeItem(atPath: socketDirectory + "/" + file)
+        }
     }
 
     /// The live processes whose parent is `pid` (a postmaster's backends and auxiliary processes).

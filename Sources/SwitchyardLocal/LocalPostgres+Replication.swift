@@ -64,9 +64,17 @@ extension LocalPostgres {
     }
 
     /// Ends recovery on a replica (`pg_ctl promote -w`); it becomes a primary on a new timeline.
+    /// Returns once the server accepts writes.
     package func promote(timeout: Double = 60) throws {
         guard isRunning else { throw LocalError.notRunning(name: name) }
         try pgCtl(["promote", "-w", "-t", "\(Int(timeout))", "-D", dataDirectory]).check(timeout: timeout + 15)
+        // pg_ctl returns when the control file says "in production", a moment before the server
+        // leaves recovery and accepts writes.
+        let deadline = Monotonic.now + timeout
+        while try isInRecovery() {
+            guard Monotonic.now < deadline else { throw LocalError.timedOut(what: "promote \(name)", seconds: timeout) }
+            usleep(10_000)
+        }
     }
 
     /// Points a replica at another primary (after a promotion) and reloads it. The replica follows
@@ -88,7 +96,9 @@ extension LocalPostgres {
 
     /// Waits until this replica has replayed everything `primary` had written when called.
     package func waitUntilCaughtUp(with primary: LocalPostgres, timeout: Double = 30) throws {
-        let target = try primary.query("SELECT pg_current_wal_lsn()")
+        // The insert position, not the write position: with synchronous_commit off a commit can
+        // still sit in the primary's WAL buffers.
+        let target = try primary.query("SELECT pg_current_wal_insert_lsn()")
         let check = "SELECT coalesce(pg_last_wal_replay_lsn() >= \(SQLQuoting.literal(target))::pg_lsn, false)"
         let deadline = Monotonic.now + timeout
         while try query(check) != "t" {

@@ -91,7 +91,8 @@ package final class LocalRegistry: Sendable {
                 source.setEventHandler {
                     LocalRegistry.shared.stopAll()
                     signal(number, SIG_DFL)
-                    raise(number)
+                    // To the process, not this thread: Dispatch worker threads block signals.
+                    kill(getpid(), number)
                 }
                 source.resume()
                 sources.append(source)

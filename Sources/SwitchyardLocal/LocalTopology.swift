@@ -23,7 +23,8 @@ package struct LocalCluster: Sendable {
 /// Servers that live under one base directory and share a lifetime.
 ///
 /// A temporary base directory (`/tmp/switchyard-XXXXXX`) is deleted by `stop()`; one the caller
-/// chose is left in place, servers and all, stopped.
+/// chose is left in place, servers and all, stopped. Making a temporary one first cleans up after
+/// earlier processes that died without doing so (`LocalRegistry.reapOrphans`).
 package final class LocalTopology: Sendable {
     package let baseDirectory: String
     /// Whether `baseDirectory` was made by us and is deleted on `stop()`.
@@ -42,6 +43,8 @@ package final class LocalTopology: Sendable {
             self.baseDirectory = try BaseDirectory.prepare(directory, account: account)
             self.isTemporary = false
         } else {
+            // Servers of an earlier process that crashed would otherwise run forever.
+            LocalRegistry.shared.reapOrphans()
             self.baseDirectory = try BaseDirectory.makeTemporary(account: account)
             self.isTemporary = true
         }

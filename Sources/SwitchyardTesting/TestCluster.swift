@@ -13,7 +13,8 @@ import Synchronization
 /// a lock, so parallel tests asking at once share one start. A piece that failed to start fails
 /// every later request with the same error instead of retrying. Every server has the `TestUser`
 /// roles and database `app`. Servers stop and their directory is deleted at process exit (the
-/// registry's `atexit`), also when tests fail.
+/// registry's `atexit`), also when tests fail, and on SIGINT/SIGTERM; servers of a test process
+/// that crashed are stopped by the next one (`LocalRegistry.reapOrphans`).
 ///
 /// Tests must not stop, promote or reconfigure these servers; `makeThrowawayReplica()` and
 /// `startThrowawayCluster(replicas:)` give servers that a test may break.
@@ -41,8 +42,8 @@ package final class TestCluster: Sendable {
     /// The base directory of the shared servers.
     package func topology() throws -> LocalTopology {
         try topologyCell.get {
-            // Servers left by an earlier run that crashed would otherwise run forever.
-            LocalRegistry.shared.reapOrphans()
+            // An interrupted test run (Ctrl-C) skips atexit; clean up on the signal instead.
+            LocalRegistry.shared.installSignalHandlers()
             var logger = Logger(label: "switchyard.test-cluster")
             logger.logLevel = .warning
             return try LocalTopology(logger: logger)
