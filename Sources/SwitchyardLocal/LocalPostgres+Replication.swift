@@ -36,16 +36,13 @@ extension LocalPostgres {
         guard isRunning else { throw LocalError.notRunning(name: name) }
         let base = baseDirectory ?? (directory as NSString).deletingLastPathComponent
         let replicaDirectory = try Self.makeServerDirectory(name: replicaName, in: base, account: account)
-        var arguments = [
-            "-D", replicaDirectory + "/data", "-d", connectionString(extra: ["application_name": replicaName]),
-            "-X", "stream", "--checkpoint=fast",
-        ]
+        let conninfo = connectionString(extra: ["application_name": replicaName])
+        var arguments = ["-D", replicaDirectory + "/data", "-d", conninfo, "-X", "stream", "--checkpoint=fast"]
         if let slot = replicaOptions.slotName { arguments += ["-C", "-S", slot] }
         if options.fast { arguments.append("--no-sync") }
         try account.command(binaries.pgBasebackup, arguments).check(timeout: 300)
 
-        var settings = ["primary_conninfo": LocalPostgresOptions.quoted(connectionString(
-            extra: ["application_name": replicaName]))]
+        var settings = ["primary_conninfo": LocalPostgresOptions.quoted(conninfo)]
         if let slot = replicaOptions.slotName { settings["primary_slot_name"] = LocalPostgresOptions.quoted(slot) }
         if let delay = replicaOptions.applyDelayMilliseconds {
             settings["recovery_min_apply_delay"] = LocalPostgresOptions.quoted("\(delay)ms")

@@ -91,7 +91,8 @@ package struct LocalPostgresOptions: Sendable {
         if fast {
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         }
-        for (key, value) in extraSettings.merging(replicaSettings, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+        let merged = extraSettings.merging(replicaSettings, uniquingKeysWith: { $1 })
+        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             lines.append("\(key) = \(value)")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -123,7 +124,8 @@ package struct LocalPostgresOptions: Sendable {
     }
 
     private static func quotedRole(_ role: String) -> String {
-        role.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? role : "\"" + role.replacingAll("\"", with: "\"\"") + "\""
+        role.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+            ? role : "\"" + role.replacingAll("\"", with: "\"\"") + "\""
     }
 }
 

@@ -54,9 +54,10 @@ package final class LocalTopology: Sendable {
     package var servers: [LocalPostgres] { started.withLock { $0 } }
 
     /// Creates and starts a single server `name`.
-    package func startServer(name: String, options: LocalPostgresOptions = LocalPostgresOptions()) throws
-        -> LocalPostgres
-    {
+    package func startServer(
+        name: String,
+        options: LocalPostgresOptions = LocalPostgresOptions()
+    ) throws -> LocalPostgres {
         let server = try LocalPostgres.create(
             name: name, in: baseDirectory, options: options, binaries: binaries, account: account, logger: logger)
         started.withLock { $0.append(server) }
@@ -65,9 +66,11 @@ package final class LocalTopology: Sendable {
     }
 
     /// Starts a replica of `primary` named `name` in this topology's directory.
-    package func startReplica(of primary: LocalPostgres, name: String, options: ReplicaOptions = ReplicaOptions())
-        throws -> LocalPostgres
-    {
+    package func startReplica(
+        of primary: LocalPostgres,
+        name: String,
+        options: ReplicaOptions = ReplicaOptions()
+    ) throws -> LocalPostgres {
         let replica = try primary.makeReplica(name: name, in: baseDirectory, options: options)
         started.withLock { $0.append(replica) }
         return replica

@@ -17,7 +17,8 @@ package enum ClientTools {
         input: String? = nil,
         timeout: Double = 60
     ) throws -> CommandResult {
-        try run("psql", ["-X"] + arguments, password: password, environment: environment, input: input, timeout: timeout)
+        try run(
+            "psql", ["-X"] + arguments, password: password, environment: environment, input: input, timeout: timeout)
     }
 
     /// Runs `pgbench` with `arguments`.

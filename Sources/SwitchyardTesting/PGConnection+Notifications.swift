@@ -26,9 +26,10 @@ extension PGConnection {
         let connection = try open()
         var received: [PGNotification] = []
         while let notify = PQnotifies(connection) {
-            received.append(PGNotification(
-                channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra),
-                pid: notify.pointee.be_pid))
+            received.append(
+                PGNotification(
+                    channel: String(cString: notify.pointee.relname), payload: String(cString: notify.pointee.extra),
+                    pid: notify.pointee.be_pid))
             PQfreemem(notify)
         }
         return received

@@ -35,11 +35,13 @@ package final class PGConnection {
         try finishConnecting(connection, timeout: timeout)
         PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
         let box = Unmanaged.passUnretained(noticeBox).toOpaque()
-        PQsetNoticeReceiver(connection, { context, result in
-            guard let context, let result else { return }
-            let box = Unmanaged<NoticeBox>.fromOpaque(context).takeUnretainedValue()
-            box.notices.append(PGError.from(result: result, connection: nil))
-        }, box)
+        PQsetNoticeReceiver(
+            connection,
+            { context, result in
+                guard let context, let result else { return }
+                let box = Unmanaged<NoticeBox>.fromOpaque(context).takeUnretainedValue()
+                box.notices.append(PGError.from(result: result, connection: nil))
+            }, box)
     }
 
     deinit { close() }

@@ -50,7 +50,8 @@ package struct PGError: Error, CustomStringConvertible, Sendable {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
         guard let primary = field("M") else {
-            let text = connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }
+            let text =
+                connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }
                 ?? String(cString: PQresultErrorMessage(result))
             return PGError(kind: .client, message: text.trimmingTrailingWhitespace())
         }

@@ -31,8 +31,9 @@ package struct PGResult: Sendable, Equatable {
     /// Copies a successful libpq result; throws the error of a failed one.
     static func make(from result: OpaquePointer, connection: OpaquePointer?) throws -> PGResult {
         let status = PQresultStatus(result)
-        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY
-            || status == PGRES_SINGLE_TUPLE || status == PGRES_COPY_IN || status == PGRES_COPY_OUT
+        guard
+            status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY
+                || status == PGRES_SINGLE_TUPLE || status == PGRES_COPY_IN || status == PGRES_COPY_OUT
         else {
             if status == PGRES_PIPELINE_ABORTED {
                 throw PGError(kind: .client, message: "statement skipped: an earlier one in the pipeline failed")

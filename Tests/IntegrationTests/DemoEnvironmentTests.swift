@@ -39,8 +39,9 @@ struct DemoEnvironmentTests {
         #expect(try waitUntil { try reader.exec("SELECT count(*) FROM accounts").scalar == "4" })
 
         // The configuration names every server where it runs, and the proxy port.
-        #expect(FileManager.default.contents(atPath: demo.configPath).map { String(decoding: $0, as: UTF8.self) }
-            == demo.configText)
+        #expect(
+            FileManager.default.contents(atPath: demo.configPath).map { String(decoding: $0, as: UTF8.self) }
+                == demo.configText)
         #expect(demo.configText.contains("listen = \"127.0.0.1:\(proxyPort)\""))
         for server in servers { #expect(demo.configText.contains("port = \(server.port)\n")) }
         #expect(demo.dsn == "postgresql://app:app@127.0.0.1:\(proxyPort)/app")
@@ -70,7 +71,8 @@ struct DemoEnvironmentTests {
         #expect(FileManager.default.fileExists(atPath: demo.configPath))
         // A second demo in the same directory is refused rather than mixed with the first one's data.
         #expect(throws: LocalError.self) {
-            try DemoEnvironment.start(directory: chosen, proxyPort: try freePort(), adminPort: try freePort(), fast: true)
+            try DemoEnvironment.start(
+                directory: chosen, proxyPort: try freePort(), adminPort: try freePort(), fast: true)
         }
     }
 }

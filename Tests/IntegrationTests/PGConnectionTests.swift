@@ -77,9 +77,10 @@ struct PGConnectionTests {
         let copied = try connection.copyIn("COPY copied FROM STDIN", lines: lines)
         #expect(copied.commandTag == "COPY 4")
         #expect(copied.affectedRows == 4)
-        #expect(try connection.exec("SELECT note FROM copied ORDER BY id").rows == [
-            ["plain"], [nil], ["with\ttab"], ["grüße"],
-        ])
+        #expect(
+            try connection.exec("SELECT note FROM copied ORDER BY id").rows == [
+                ["plain"], [nil], ["with\ttab"], ["grüße"],
+            ])
         let out = try connection.copyOut("COPY copied TO STDOUT")
         #expect(String(decoding: out, as: UTF8.self) == lines.map { $0 + "\n" }.joined())
     }
@@ -174,7 +175,9 @@ struct PGConnectionTests {
         #expect(try outcomes[0].get().scalar == "42")
         #expect(throws: PGError.self) { try outcomes[1].get() }
         if case .failure(let error) = outcomes[1] { #expect(error.sqlState?.code == "22012") }
-        if case .failure(let error) = outcomes[2] { #expect(error.kind == .client) } else {
+        if case .failure(let error) = outcomes[2] {
+            #expect(error.kind == .client)
+        } else {
             Issue.record("the statement after a failure in a pipeline should be skipped")
         }
         // After the pipeline the connection is back to normal.

@@ -47,7 +47,10 @@ struct ProxyProcessTests {
             config: "listen = \"127.0.0.1:\(port)\"\n", port: port, executable: executable, arguments: ["--extra"])
         defer { proxy.stop() }
         #expect(proxy.isRunning)
-        #expect(try waitUntil { proxy.output().contains("listening on \(port) args run --config \(proxy.configPath) --extra") })
+        #expect(
+            try waitUntil {
+                proxy.output().contains("listening on \(port) args run --config \(proxy.configPath) --extra")
+            })
 
         try proxy.reload(config: "listen = \"127.0.0.1:\(port)\"\n# second\n")
         #expect(try waitUntil { proxy.output().contains("reloaded listen") && proxy.output().contains("# second") })
@@ -85,8 +88,10 @@ struct ProxyProcessTests {
             try ProxyProcess.start(config: "", port: try freePort(), executable: executable, timeout: 0.5)
         }
         #expect(Monotonic.now - started < 5)
-        let pid = try #require(pid_t(String(decoding: FileManager.default.contents(atPath: pidFile) ?? Data(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            pid_t(
+                String(decoding: FileManager.default.contents(atPath: pidFile) ?? Data(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(!ChildProcess.isAlive(pid))
     }
 
@@ -124,7 +129,8 @@ struct ProxyProcessTests {
             """
         let proxy = try ProxyProcess.start(config: config, port: port)
         defer { proxy.stop() }
-        let connection = try PGConnection("host=127.0.0.1 port=\(port) user=app password=app dbname=app sslmode=disable")
+        let connection = try PGConnection(
+            "host=127.0.0.1 port=\(port) user=app password=app dbname=app sslmode=disable")
         defer { connection.close() }
         #expect(try connection.exec("SELECT 1").scalar == "1")
         #expect(proxy.stop() == .exited(0))

@@ -83,9 +83,10 @@ struct ReplicationTests {
             "CREATE TABLE IF NOT EXISTS delay_probe (marker text); INSERT INTO delay_probe VALUES ('\(marker)')",
             database: TestUser.database)
         let target = try primary.query("SELECT pg_current_wal_insert_lsn()")
-        #expect(try waitUntil {
-            try replica.query("SELECT pg_last_wal_receive_lsn() >= '\(target)'::pg_lsn") == "t"
-        })
+        #expect(
+            try waitUntil {
+                try replica.query("SELECT pg_last_wal_receive_lsn() >= '\(target)'::pg_lsn") == "t"
+            })
         let visible = "SELECT count(*) FROM delay_probe WHERE marker = '\(marker)'"
         if Monotonic.now - beforeCommit < 1 {
             // Received but not replayed; the table's own commit may be delayed too.

@@ -56,8 +56,9 @@ struct ServerAuthenticationTests {
         #expect(Set(servers.map(\.port)).count == 3)
         for server in servers {
             let connection = try PGConnection(
-                server.connectionString(user: TestUser.appMD5.name, password: TestUser.appMD5.password,
-                                        database: TestUser.database))
+                server.connectionString(
+                    user: TestUser.appMD5.name, password: TestUser.appMD5.password,
+                    database: TestUser.database))
             defer { connection.close() }
             #expect(try connection.exec("SELECT current_user").scalar == TestUser.appMD5.name)
             // Membership in `app` lets every test user create and use tables in `app`.
