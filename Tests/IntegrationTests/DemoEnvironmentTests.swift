@@ -56,23 +56,4 @@ struct DemoEnvironmentTests {
         #expect(servers.allSatisfy { !$0.isRunning })
         #expect(!FileManager.default.fileExists(atPath: demo.directory))
     }
-
-    @Test("a demo in a chosen directory keeps the directory after stop()")
-    func demoInChosenDirectory() throws {
-        let parent = try LocalTopology()
-        defer { parent.stop() }
-        let chosen = parent.baseDirectory + "/demo"
-        let demo = try DemoEnvironment.start(
-            directory: chosen, proxyPort: try freePort(), adminPort: try freePort(), fast: true)
-        #expect(demo.directory == chosen)
-        #expect(demo.configPath == chosen + "/switchyard.toml")
-        demo.stop()
-        #expect(!demo.main.primary.isRunning)
-        #expect(FileManager.default.fileExists(atPath: demo.configPath))
-        // A second demo in the same directory is refused rather than mixed with the first one's data.
-        #expect(throws: LocalError.self) {
-            try DemoEnvironment.start(
-                directory: chosen, proxyPort: try freePort(), adminPort: try freePort(), fast: true)
-        }
-    }
 }

@@ -62,6 +62,28 @@ struct LocalPostgresTests {
         #expect(throws: PGError.self) { try PGConnection(wrongPassword) }
     }
 
+    @Test("a topology in a chosen directory is kept after stop() and refuses an existing server name")
+    func chosenDirectory() throws {
+        let parent = try LocalTopology()
+        defer { parent.stop() }
+        let chosen = parent.baseDirectory + "/chosen"
+        let topology = try LocalTopology(directory: chosen)
+        #expect(!topology.isTemporary)
+        let server = try topology.startServer(name: "kept", options: LocalPostgresOptions(fast: true))
+        let pid = try #require(server.postmasterPID)
+        topology.stop()
+        #expect(!ChildProcess.isAlive(pid))
+        #expect(FileManager.default.fileExists(atPath: server.dataDirectory + "/PG_VERSION"))
+        // A second server of the same name is refused rather than mixed with the first one's data.
+        let again = try LocalTopology(directory: chosen)
+        let error = try #require(throws: LocalError.self) { try again.startServer(name: "kept") }
+        guard case .directoryNotUsable(let path, _) = error else {
+            Issue.record("unexpected error \(error)")
+            return
+        }
+        #expect(path == chosen + "/kept")
+    }
+
     @Test("servers left by a process that died are stopped and their directory deleted")
     func orphansAreReaped() throws {
         let account = try ServerAccount.current()
