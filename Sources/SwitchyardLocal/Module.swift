@@ -1,1 +1,0 @@
-// SwitchyardLocal: module placeholder, replaced as the module grows.

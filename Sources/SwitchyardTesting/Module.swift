@@ -1,2 +1,0 @@
-// SwitchyardTesting: module placeholder, replaced as the module grows.
-package enum ModuleMarker {}
