@@ -16,6 +16,26 @@ extension ClientConnection {
     /// The pool gave this client `server`.
     func leaseGranted(_ server: ServerConnection) {
         self.isWaitingForLease = false
+        if case .awaitingServerParameters = self.phase {
+            // The connection only had to exist: its login told the pool what to report.
+            self.finishLogin()
+            self.flush()
+            if self.context.config.poolMode == .session {
+                self.attach(server)
+            } else {
+                server.pool.release(server)
+            }
+            return
+        }
+        self.attach(server)
+        // A grant from inside processing continues that loop; a later one restarts it.
+        if !self.isProcessing {
+            self.context.loop.afterPass { [weak self] in self?.resumeReading() }
+        }
+    }
+
+    /// Links `server` to this client and brings its session settings to the client's.
+    private func attach(_ server: ServerConnection) {
         self.link = server
         server.client = self
         server.phase = .leased
@@ -26,19 +46,6 @@ extension ClientConnection {
             server.queue.push(PendingRequest(.simpleQuery, .swallow))
             server.unnamedOwner = 0
             server.applied = self.settings
-        }
-        if case .awaitingServerParameters = self.phase {
-            self.finishLogin()
-            if self.context.config.poolMode == .transaction {
-                self.unlink(server)
-                if server.hasPendingOutput { server.flush() }
-                server.pool.release(server)
-            }
-            self.flush()
-        }
-        // A grant from inside processing continues that loop; a later one restarts it.
-        if !self.isProcessing {
-            self.context.loop.afterPass { [weak self] in self?.resumeReading() }
         }
     }
 
