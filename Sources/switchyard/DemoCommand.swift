@@ -48,7 +48,7 @@ struct DemoCommand: ParsableCommand {
 
             """
         )
-        fflush(stdout)
+        fflush(nil)
         daemon.waitUntilStopped()
         environment.stop()
         print("Stopped.")
