@@ -116,7 +116,7 @@ final class LoopContext {
         let config = self.config
         self.connecting.removeAll { server in
             switch server.phase {
-            case .connecting, .authenticating, .startingUp:
+            case .connecting, .loggingIn:
                 if now >= server.deadline {
                     server.loginTimedOut()
                     return true

@@ -10,10 +10,8 @@ final class ServerConnection: Connection {
     enum Phase {
         /// Non-blocking connect in progress.
         case connecting
-        /// StartupMessage sent; answering the server's authentication requests.
-        case authenticating(ServerLoginExchange)
-        /// Authenticated; collecting ParameterStatus and BackendKeyData until ReadyForQuery.
-        case startingUp
+        /// StartupMessage sent; logging in until ReadyForQuery.
+        case loggingIn(ServerLoginMachine)
         /// In the pool, unleased.
         case idle
         /// Leased to `client`.
@@ -121,7 +119,7 @@ final class ServerConnection: Connection {
         switch self.phase {
         case .connecting, .closed:
             return
-        case .authenticating, .startingUp:
+        case .loggingIn:
             self.processLoginInput()
         case .leased:
             self.processLeasedInput()
@@ -140,7 +138,7 @@ final class ServerConnection: Connection {
         guard !self.isClosed else { return }
         let wasLogin: Bool
         switch self.phase {
-        case .connecting, .authenticating, .startingUp: wasLogin = true
+        case .connecting, .loggingIn: wasLogin = true
         case .idle, .leased, .resetting, .closed: wasLogin = false
         }
         self.close()

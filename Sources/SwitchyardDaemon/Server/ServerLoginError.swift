@@ -17,6 +17,16 @@ enum ServerLoginError: ClientFacingError, Equatable {
     /// The login did not finish within server_connect_timeout_ms.
     case timedOut(server: String)
 
+    /// The client-facing form of a login machine's failure.
+    init(_ failure: ServerLoginMachine.Failure, server: String) {
+        switch failure {
+        case .rejected(let fields): self = .rejected(server: server, fields: fields)
+        case .authentication(let failure): self = .authentication(server: server, failure)
+        case .unsupportedMethod(let method): self = .unsupportedAuthentication(server: server, method: method)
+        case .protocolViolation(let detail): self = .protocolViolation(server: server, detail: detail)
+        }
+    }
+
     var sqlState: SQLState {
         switch self {
         case .rejected(_, let fields): return fields.sqlState ?? .connectionFailure
