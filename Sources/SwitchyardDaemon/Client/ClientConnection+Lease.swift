@@ -30,7 +30,7 @@ extension ClientConnection {
         self.attach(server)
         // A grant from inside processing continues that loop; a later one restarts it.
         if !self.isProcessing {
-            self.context.loop.afterPass { [weak self] in self?.resumeReading() }
+            self.context.loop.afterPass { self.resumeReading() }
         }
     }
 
@@ -61,7 +61,7 @@ extension ClientConnection {
             metadata: ["client.id": "\(self.id)", "sqlstate": "\(error.sqlState)", "error": "\(error.message)"]
         )
         self.abandonCurrentUnit(with: error)
-        self.context.loop.afterPass { [weak self] in self?.resumeReading() }
+        self.context.loop.afterPass { self.resumeReading() }
     }
 
     /// Fails the unit of work at the head of the input: a simple query, or an extended batch

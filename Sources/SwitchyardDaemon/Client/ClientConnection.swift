@@ -123,8 +123,11 @@ final class ClientConnection: Connection {
         }
     }
 
-    /// Resumes after the server drained its output or a lease arrived.
+    /// Resumes after the server drained its output or a lease arrived. (Strong references to
+    /// connections in deferred work are deliberate: a weak one would move every later retain
+    /// of the object to the slow side-table path.)
     func resumeReading() {
+        guard !self.isClosed else { return }
         self.isReadPaused = false
         self.processInput()
         if !self.isReadPaused && !self.isWaitingForLease && self.hasUnreadInput {

@@ -124,7 +124,7 @@ final class Pool {
         self.openCount -= 1
         self.budget.release()
         if let index = self.idle.firstIndex(where: { $0 === server }) { self.idle.remove(at: index) }
-        if !self.waiters.isEmpty { self.context.loop.afterPass { [weak self] in self?.openMore() } }
+        if !self.waiters.isEmpty { self.context.loop.afterPass { self.openMore() } }
     }
 
     // MARK: - Hand-over between loops
