@@ -10,7 +10,7 @@ extension Router {
     /// - the statements that name tables must agree on one cluster (or on shards of one table
     ///   group, united); statements without tables follow them.
     func merge(
-        _ decisions: [RouteDecision], of statements: [StatementAnalysis], database: DatabaseRouting
+        _ decisions: [RouteDecision], of statements: [StatementAnalysis], database: CompiledRules
     ) -> Result<RouteDecision, RoutingError> {
         let first = decisions[0]
         var merged = first

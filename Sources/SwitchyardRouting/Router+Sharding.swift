@@ -8,11 +8,12 @@ extension Router {
     /// shard), the key from the statement (WHERE or INSERT VALUES; parameters wait for Bind),
     /// and with no usable key: every shard for a read, an error for a write.
     func shardRoute(
-        group: ShardGroup, groupIndex: Int, table: String, statement: StatementAnalysis, hints: RoutingHints,
-        context: RoutingContext, database: DatabaseRouting, isWrite: Bool, isSchemaChange: Bool
+        group groupIndex: Int, table: String, statement: StatementAnalysis, hints: RoutingHints,
+        context: RoutingContext, database: CompiledRules, isWrite: Bool, isSchemaChange: Bool
     ) -> Result<ShardRoute, RoutingError> {
+        let group = database.routing.shardGroups[groupIndex]
         let count = group.clusters.count
-        let everyShard = ShardRoute.choosing(Array(0..<count), of: group)
+        var everyShard: ShardRoute { .choosing(Array(0..<count), of: group) }
         if let shard = hints.shard {
             guard shard < count else { return .failure(.shardOutOfRange(shard, table: table, count: count)) }
             return .success(.one(ShardTarget(index: shard, cluster: group.clusters[shard])))
@@ -55,7 +56,7 @@ extension Router {
     /// narrowest WHERE predicate on the key (a qualified column must name a table of the group
     /// or its alias).
     private func keyValues(
-        for group: ShardGroup, groupIndex: Int, statement: StatementAnalysis, database: DatabaseRouting
+        for group: ShardGroup, groupIndex: Int, statement: StatementAnalysis, database: CompiledRules
     ) -> [KeyValue]? {
         let facts = statement.shardKeys
         if let inserted = facts.insertedColumns.first(where: { $0.column == group.key }) {
@@ -71,7 +72,7 @@ extension Router {
             if let qualifier = predicate.qualifier {
                 let namesGroupTable = statement.tables.contains { table in
                     (table.name.name == qualifier || table.aliases.contains(qualifier))
-                        && self.home(of: table, in: database) == .shardGroup(groupIndex)
+                        && database.home(of: table) == .shardGroup(groupIndex)
                 }
                 guard namesGroupTable else { continue }
             }

@@ -6,9 +6,11 @@ import SwitchyardSQL
 /// the same input always gives the same decision.
 package struct Router: Sendable {
     package let table: RoutingTable
+    private let rulesByDatabase: [String: CompiledRules]
 
     package init(table: RoutingTable) {
         self.table = table
+        self.rulesByDatabase = table.databases.mapValues(CompiledRules.init)
     }
 
     /// `switchyard route`: decides `sql` as the first statement of a fresh session in
@@ -21,12 +23,12 @@ package struct Router: Sendable {
     /// Decides a whole query text: one decision for all its statements (a simple query runs
     /// them together). A text is a write if any statement is.
     package func decide(_ analysis: SQLAnalysis, context: RoutingContext) -> Result<RouteDecision, RoutingError> {
-        guard let database = self.table.databases[context.database] else {
+        guard let database = self.rulesByDatabase[context.database] else {
             return .failure(.unknownDatabase(context.database))
         }
         let statements = analysis.statements
         guard let first = statements.first else {
-            return .success(RouteDecision(database: database.name, kind: .other, target: .proxy, cluster: nil, reason: "empty query"))
+            return .success(RouteDecision(database: context.database, kind: .other, target: .proxy, cluster: nil, reason: "empty query"))
         }
         if statements.count == 1 {
             return self.decide(first, hints: first.hints, database: database, context: context)
@@ -50,7 +52,7 @@ package struct Router: Sendable {
 
     /// Decides one statement (a protocol-level prepared statement, or one part of a text).
     package func decide(_ statement: StatementAnalysis, context: RoutingContext) -> Result<RouteDecision, RoutingError> {
-        guard let database = self.table.databases[context.database] else {
+        guard let database = self.rulesByDatabase[context.database] else {
             return .failure(.unknownDatabase(context.database))
         }
         return self.decide(statement, hints: statement.hints, database: database, context: context)
@@ -59,7 +61,7 @@ package struct Router: Sendable {
     // MARK: - One statement
 
     func decide(
-        _ statement: StatementAnalysis, hints: RoutingHints, database: DatabaseRouting, context: RoutingContext
+        _ statement: StatementAnalysis, hints: RoutingHints, database: CompiledRules, context: RoutingContext
     ) -> Result<RouteDecision, RoutingError> {
         if let item = hints.invalidItems.first { return .failure(.invalidHint(item)) }
         if let cluster = hints.cluster, !self.table.clusters.contains(cluster) {
@@ -71,9 +73,9 @@ package struct Router: Sendable {
         var reason = statement.reason
         switch statement.kind {
         case .proxy(let command):
-            return self.decide(command, database: database)
+            return self.decide(command, database: context.database)
         case .empty:
-            return .success(RouteDecision(database: database.name, kind: .other, target: .proxy, cluster: nil, reason: reason))
+            return .success(RouteDecision(database: context.database, kind: .other, target: .proxy, cluster: nil, reason: reason))
         case .transaction:
             kind = .other
             otherTarget = .transaction
@@ -105,14 +107,14 @@ package struct Router: Sendable {
             (target, reason) = self.readTarget(reason: reason, hints: hints, database: database, context: context)
         }
         return .success(RouteDecision(
-            database: database.name, kind: kind, target: target, cluster: place.cluster, shards: place.shards,
+            database: context.database, kind: kind, target: target, cluster: place.cluster, shards: place.shards,
             tables: statement.tableNames, reason: reason))
     }
 
     /// Where a read goes: hints, then the session's `switchyard.target`, then the transaction,
     /// then the database's `read_write_split`.
     private func readTarget(
-        reason: String, hints: RoutingHints, database: DatabaseRouting, context: RoutingContext
+        reason: String, hints: RoutingHints, database: CompiledRules, context: RoutingContext
     ) -> (RouteDecision.Target, String) {
         // A read-write transaction runs on one primary connection: its reads stay there,
         // whatever a hint asks.
@@ -128,19 +130,20 @@ package struct Router: Sendable {
         case .auto: break
         }
         if context.transaction == .readOnly { return (.replica, reason) }
-        if !database.readWriteSplit { return (.primary, "read_write_split off") }
+        if !database.routing.readWriteSplit { return (.primary, "read_write_split off") }
         return (.replica, reason)
     }
 
-    private func configuredWriteFunction(in statement: StatementAnalysis, database: DatabaseRouting) -> QualifiedName? {
-        guard !database.writeFunctions.isEmpty else { return nil }
+    private func configuredWriteFunction(in statement: StatementAnalysis, database: CompiledRules) -> QualifiedName? {
+        let patterns = database.routing.writeFunctions
+        guard !patterns.isEmpty else { return nil }
         return statement.functions.first { function in
-            database.writeFunctions.contains { $0.matches(schema: function.schema, name: function.name) }
+            patterns.contains { $0.matches(schema: function.schema, name: function.name) }
         }
     }
 
     /// `SET`/`RESET`/`SHOW switchyard.*`: validated here, applied by the session.
-    private func decide(_ command: ProxyCommand, database: DatabaseRouting) -> Result<RouteDecision, RoutingError> {
+    private func decide(_ command: ProxyCommand, database: String) -> Result<RouteDecision, RoutingError> {
         switch command {
         case .unknownSetting(let name):
             return .failure(.unknownSetting(name))
@@ -149,7 +152,7 @@ package struct Router: Sendable {
         case .setCluster(let cluster) where !self.table.clusters.contains(cluster):
             return .failure(.unknownCluster(cluster))
         case .setTarget, .setCluster, .setShard, .reset, .show:
-            return .success(RouteDecision(database: database.name, kind: .other, target: .proxy, cluster: nil, reason: command.reason))
+            return .success(RouteDecision(database: database, kind: .other, target: .proxy, cluster: nil, reason: command.reason))
         }
     }
 }

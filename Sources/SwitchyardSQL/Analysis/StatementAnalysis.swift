@@ -47,25 +47,37 @@ package struct SessionPinning: OptionSet, Hashable, Sendable {
 }
 
 /// The analysis of one statement of a query text.
-package struct StatementAnalysis: Hashable, Sendable {
-    package var kind: StatementKind
+///
+/// An immutable reference type: the data path copies analyses out of the cache and into
+/// decisions on every statement, and one reference is cheaper to copy than a dozen arrays.
+package final class StatementAnalysis: Hashable, Sendable, CustomStringConvertible {
+    package let kind: StatementKind
     /// Relations named, deduplicated, in order of appearance; CTE names and table functions excluded.
-    package var tables: [TableReference] = []
+    package let tables: [TableReference]
+    /// `tables` as display names (`name` or `schema.name`), in the same order.
+    package let tableNames: [String]
     /// Functions called, deduplicated, in order of appearance.
-    package var functions: [QualifiedName] = []
-    package var hints = RoutingHints()
-    package var shardKeys = ShardKeyFacts()
-    package var pinning: SessionPinning = []
+    package let functions: [QualifiedName]
+    package let hints: RoutingHints
+    package let shardKeys: ShardKeyFacts
+    package let pinning: SessionPinning
     /// The statement's bytes in the analysed text (without the terminating semicolon).
-    package var range: Range<Int>
+    package let range: Range<Int>
     /// A short human-readable reason for `kind`.
-    package var reason: String
-    /// `tables` as display names (`name` or `schema.name`), computed once.
-    package var tableNames: [String] = []
+    package let reason: String
 
-    package init(kind: StatementKind, range: Range<Int>) {
+    package init(
+        kind: StatementKind, range: Range<Int>, tables: [TableReference] = [], functions: [QualifiedName] = [],
+        hints: RoutingHints = RoutingHints(), shardKeys: ShardKeyFacts = ShardKeyFacts(), pinning: SessionPinning = []
+    ) {
         self.kind = kind
         self.range = range
+        self.tables = tables
+        self.tableNames = tables.map(\.name.description)
+        self.functions = functions
+        self.hints = hints
+        self.shardKeys = shardKeys
+        self.pinning = pinning
         self.reason = Self.reason(for: kind)
     }
 
@@ -83,6 +95,22 @@ package struct StatementAnalysis: Hashable, Sendable {
         case .proxy(let command): return command.reason
         case .empty: return "empty query"
         }
+    }
+
+    package static func == (lhs: StatementAnalysis, rhs: StatementAnalysis) -> Bool {
+        lhs === rhs
+            || (lhs.kind == rhs.kind && lhs.tables == rhs.tables && lhs.functions == rhs.functions && lhs.hints == rhs.hints
+                && lhs.shardKeys == rhs.shardKeys && lhs.pinning == rhs.pinning && lhs.range == rhs.range)
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(self.kind)
+        hasher.combine(self.tables)
+        hasher.combine(self.range)
+    }
+
+    package var description: String {
+        "StatementAnalysis(\(self.kind), tables: \(self.tableNames), reason: \(self.reason))"
     }
 }
 

@@ -49,9 +49,8 @@ package struct SQLAnalyzer {
                     var analyzer = StatementAnalyzer(
                         lexer: lexer, tokens: tokenBuffer, closeIndex: closeBuffer,
                         start: range.lowerBound, end: range.upperBound, options: self.options)
-                    var statement = analyzer.analyze()
-                    statement.hints = Self.hints(for: range, in: hintComments, allRanges: statementRanges, lexer: lexer)
-                    statements.append(statement)
+                    let hints = Self.hints(for: range, in: hintComments, allRanges: statementRanges, lexer: lexer)
+                    statements.append(analyzer.analyze(hints: hints))
                 }
             }
         }

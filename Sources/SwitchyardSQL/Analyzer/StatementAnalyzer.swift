@@ -153,9 +153,9 @@ struct StatementAnalyzer {
 
     // MARK: - Analysis
 
-    mutating func analyze() -> StatementAnalysis {
+    mutating func analyze(hints: RoutingHints) -> StatementAnalysis {
         let kind = self.classify(from: self.start)
-        return self.finish(kind)
+        return self.finish(kind, hints: hints)
     }
 
     /// Classifies the statement starting at `index` (also used for the statement inside EXPLAIN
@@ -232,10 +232,9 @@ struct StatementAnalyzer {
         return String(decoding: self.lexer.text[token.range].map { $0 &- UInt8(ascii: "a") < 26 ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
-    private mutating func finish(_ kind: StatementKind) -> StatementAnalysis {
+    private mutating func finish(_ kind: StatementKind, hints: RoutingHints) -> StatementAnalysis {
         let endByte = self.end > self.start ? self.tokens[self.end - 1].end : 0
         let startByte = self.end > self.start ? self.tokens[self.start].start : 0
-        var analysis = StatementAnalysis(kind: kind, range: startByte..<endByte)
         if self.functions.contains(where: { WriteFunctions.takesSessionAdvisoryLock($0.name) }) {
             self.pinning.insert(.advisoryLock)
         }
@@ -243,14 +242,11 @@ struct StatementAnalyzer {
         if !self.cteNames.isEmpty {
             self.tables.removeAll { $0.name.schema == nil && self.cteNames.contains($0.name.name) }
         }
-        analysis.tables = self.tables
-        analysis.tableNames = self.tables.map(\.name.description)
-        analysis.functions = self.functions
-        analysis.pinning = self.pinning
         if !self.options.shardKeyColumns.isEmpty {
             self.collectPredicates()
-            analysis.shardKeys = self.shardKeys
         }
-        return analysis
+        return StatementAnalysis(
+            kind: kind, range: startByte..<endByte, tables: self.tables, functions: self.functions, hints: hints,
+            shardKeys: self.shardKeys, pinning: self.pinning)
     }
 }
