@@ -8,7 +8,7 @@ extension Lexer {
     /// The name an identifier token denotes: unquoted names folded to ASCII lower case (as
     /// `downcase_identifier` does for UTF-8), quoted ones exact with `""` unescaped, both
     /// truncated to 63 bytes. `nil` for an unterminated or invalid quoted identifier.
-    func name(of token: Token) -> String? {
+    package func name(of token: Token) -> String? {
         var bytes: [UInt8] = []
         switch token.kind {
         case .identifier:
@@ -53,7 +53,7 @@ extension Lexer {
     /// The value of a string constant, or `nil` when it is not a valid character string
     /// (unterminated, a bit string, bad escapes or invalid UTF-8).
     /// - Parameter unicodeEscape: the escape character of a `U&'...'` constant (`UESCAPE`).
-    func stringValue(of token: Token, unicodeEscape: UInt8 = UInt8(ascii: "\\")) -> String? {
+    package func stringValue(of token: Token, unicodeEscape: UInt8 = UInt8(ascii: "\\")) -> String? {
         guard !token.isUnterminated else { return nil }
         let bytes: [UInt8]
         switch token.kind {
