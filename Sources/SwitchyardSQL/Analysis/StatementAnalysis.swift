@@ -81,6 +81,13 @@ package final class StatementAnalysis: Hashable, Sendable, CustomStringConvertib
         self.reason = Self.reason(for: kind)
     }
 
+    /// The same analysis with other hints (for hint comments found after the statement).
+    func replacingHints(_ hints: RoutingHints) -> StatementAnalysis {
+        StatementAnalysis(
+            kind: self.kind, range: self.range, tables: self.tables, functions: self.functions, hints: hints,
+            shardKeys: self.shardKeys, pinning: self.pinning)
+    }
+
     static func reason(for kind: StatementKind) -> String {
         switch kind {
         case .read(.select): return "plain SELECT"

@@ -307,7 +307,7 @@ extension StatementAnalyzer {
         switch level.cte {
         case .expectName:
             if let name = self.name(at: index) {
-                self.cteNames.append(name)
+                self.cteNames.insert(name)
                 level.cte = .afterName
                 return index + 1
             }

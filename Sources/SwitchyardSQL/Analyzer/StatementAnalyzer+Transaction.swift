@@ -84,11 +84,10 @@ extension StatementAnalyzer {
                 }
             }
         }
-        let pinningBefore = self.pinning
         let inner = self.classify(from: next)
         guard analyze else {
             // Nothing executes, so nothing is left on the session either.
-            self.pinning = pinningBefore
+            self.executesStatement = false
             return .read(.explain)
         }
         switch inner {

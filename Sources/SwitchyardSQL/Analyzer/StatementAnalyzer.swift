@@ -9,7 +9,7 @@ struct StatementAnalyzer {
 
     let lexer: Lexer
     let tokens: UnsafeBufferPointer<Token>
-    let closeIndex: UnsafeBufferPointer<Int>
+    let closeIndex: UnsafeBufferPointer<Int32>
     let start: Int
     let end: Int
     let options: AnalyzerOptions
@@ -18,13 +18,20 @@ struct StatementAnalyzer {
 
     var tables: [TableReference] = []
     var functions: [QualifiedName] = []
-    var cteNames: [String] = []
+    var cteNames: Set<String> = []
+    /// Positions of `tables` and members of `functions`, built once a statement names many, so
+    /// that recording stays linear.
+    private var tablePositions: [QualifiedName: Int] = [:]
+    private var functionSet: Set<QualifiedName> = []
+    private static let linearSearchLimit = 16
     var pinning: SessionPinning = []
     var shardKeys = ShardKeyFacts()
     var hasLockingClause = false
     var hasDataModifyingCTE = false
     var hasSelectInto = false
     var isTooDeep = false
+    /// False for EXPLAIN without ANALYZE: nothing runs, so nothing can pin the session.
+    var executesStatement = true
 
     // MARK: Top-level facts recorded by `scan` at depth 0
 
@@ -39,7 +46,7 @@ struct StatementAnalyzer {
     var hasDerivedFromItem = false
 
     init(
-        lexer: Lexer, tokens: UnsafeBufferPointer<Token>, closeIndex: UnsafeBufferPointer<Int>,
+        lexer: Lexer, tokens: UnsafeBufferPointer<Token>, closeIndex: UnsafeBufferPointer<Int32>,
         start: Int, end: Int, options: AnalyzerOptions
     ) {
         self.lexer = lexer
@@ -70,7 +77,7 @@ struct StatementAnalyzer {
     /// The index of the `)` closing the `(` at `open`, never beyond the statement.
     @inline(__always)
     func close(of open: Int) -> Int {
-        min(self.closeIndex[open], self.end)
+        min(Int(self.closeIndex[open]), self.end)
     }
 
     /// Whether the token at `index` is the operator spelled `text`.
@@ -132,15 +139,31 @@ struct StatementAnalyzer {
     // MARK: - Recording
 
     mutating func recordTable(_ name: QualifiedName, alias: String? = nil) {
-        if let existing = self.tables.firstIndex(where: { $0.name == name }) {
+        let existing: Int?
+        if self.tables.count <= Self.linearSearchLimit {
+            existing = self.tables.firstIndex { $0.name == name }
+        } else {
+            if self.tablePositions.isEmpty {
+                for (position, table) in self.tables.enumerated() { self.tablePositions[table.name] = position }
+            }
+            existing = self.tablePositions[name]
+        }
+        if let existing {
             if let alias, !self.tables[existing].aliases.contains(alias) { self.tables[existing].aliases.append(alias) }
             return
         }
+        if !self.tablePositions.isEmpty { self.tablePositions[name] = self.tables.count }
         self.tables.append(TableReference(name: name, aliases: alias.map { [$0] } ?? []))
     }
 
     mutating func recordFunction(_ name: QualifiedName) {
-        if !self.functions.contains(name) { self.functions.append(name) }
+        if self.functions.count <= Self.linearSearchLimit {
+            if self.functions.contains(name) { return }
+        } else {
+            if self.functionSet.isEmpty { self.functionSet = Set(self.functions) }
+            guard self.functionSet.insert(name).inserted else { return }
+        }
+        self.functions.append(name)
     }
 
     /// Records the relation named at `index`, if any; returns the index after the name.
@@ -235,7 +258,9 @@ struct StatementAnalyzer {
     private mutating func finish(_ kind: StatementKind, hints: RoutingHints) -> StatementAnalysis {
         let endByte = self.end > self.start ? self.tokens[self.end - 1].end : 0
         let startByte = self.end > self.start ? self.tokens[self.start].start : 0
-        if self.functions.contains(where: { WriteFunctions.takesSessionAdvisoryLock($0.name) }) {
+        if !self.executesStatement {
+            self.pinning = []
+        } else if self.functions.contains(where: { WriteFunctions.takesSessionAdvisoryLock($0.name) }) {
             self.pinning.insert(.advisoryLock)
         }
         // CTE names that were recorded as tables before the CTE was seen are not tables.

@@ -29,11 +29,17 @@ package struct Lexer {
 
     /// Lexes the whole text, appending tokens and hint comments.
     package mutating func tokenize(into tokens: inout [Token], hints: inout [HintComment]) {
-        while true {
-            self.skipWhitespaceAndComments(tokenCount: tokens.count, hints: &hints)
-            guard self.position < self.text.count else { return }
-            tokens.append(self.nextToken())
+        while let token = self.next(tokenCount: tokens.count, hints: &hints) {
+            tokens.append(token)
         }
+    }
+
+    /// The next token, after skipping whitespace and comments (hint comments are appended to
+    /// `hints`, marked with `tokenCount`); `nil` at the end of the text.
+    package mutating func next(tokenCount: Int, hints: inout [HintComment]) -> Token? {
+        self.skipWhitespaceAndComments(tokenCount: tokenCount, hints: &hints)
+        guard self.position < self.text.count else { return nil }
+        return self.nextToken()
     }
 
     /// Convenience for tests and tools: all tokens of `sql`.

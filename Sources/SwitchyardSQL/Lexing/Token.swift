@@ -55,16 +55,21 @@ package struct Token: Hashable, Sendable {
     package var keyword: Keyword
     /// Whether a quoted token ran to the end of the text without its closing quote.
     package var isUnterminated: Bool
-    package var start: Int
-    package var end: Int
+    // 32-bit offsets keep a token at 12 bytes: a multi-megabyte INSERT lexes to millions of
+    // them. Texts are far below 4 GiB (the analyzer refuses larger ones).
+    private var storedStart: UInt32
+    private var storedEnd: UInt32
 
     package init(kind: TokenKind, keyword: Keyword = .none, start: Int, end: Int, isUnterminated: Bool = false) {
         self.kind = kind
         self.keyword = keyword
         self.isUnterminated = isUnterminated
-        self.start = start
-        self.end = end
+        self.storedStart = UInt32(truncatingIfNeeded: start)
+        self.storedEnd = UInt32(truncatingIfNeeded: end)
     }
+
+    package var start: Int { Int(self.storedStart) }
+    package var end: Int { Int(self.storedEnd) }
 
     /// The token's bytes in the original text.
     package var range: Range<Int> { self.start..<self.end }
