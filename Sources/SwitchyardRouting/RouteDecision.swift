@@ -91,6 +91,13 @@ package struct PendingShards: Hashable, Sendable {
     package var values: [KeyValue]
     package var isWrite: Bool
 
+    package init(group: ShardGroup, table: String, values: [KeyValue], isWrite: Bool) {
+        self.group = group
+        self.table = table
+        self.values = values
+        self.isWrite = isWrite
+    }
+
     /// The parameter numbers (`$n`) the choice depends on.
     package var parameterNumbers: [Int] {
         self.values.compactMap { if case .parameter(let number) = $0 { return number } else { return nil } }

@@ -117,9 +117,11 @@ extension Router {
         var routes: [(group: Int, route: ShardRoute)] = []
         for (position, home) in homes.enumerated() {
             guard case .shardGroup(let index) = home, !routes.contains(where: { $0.group == index }) else { continue }
+            // A missing key is not the problem here: tables of several homes can only share a
+            // statement on one cluster, so an unkeyed group is reported as a cross-cluster join.
             switch self.shardRoute(
                 group: index, table: statement.tableNames[position], statement: statement, hints: hints, context: context,
-                database: database, isWrite: isWrite, isSchemaChange: isSchemaChange)
+                database: database, isWrite: false, isSchemaChange: isSchemaChange)
             {
             case .success(let route): routes.append((index, route))
             case .failure(let error): return .failure(error)

@@ -162,7 +162,14 @@ extension StatementAnalyzer {
         switch token.kind {
         case .number:
             guard let magnitude = self.integerLiteral(token) else { return nil }
-            value = .integer(isNegative ? -magnitude : magnitude)
+            if isNegative {
+                // -9223372036854775808 is the negation of a numeric constant, equal to Int64.min.
+                guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+                value = .integer(magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude))
+            } else {
+                guard magnitude <= UInt64(Int64.max) else { return nil }
+                value = .integer(Int64(magnitude))
+            }
             index += 1
         case .parameter where !isNegative:
             guard let number = Int(String(decoding: self.lexer.text[(token.start + 1)..<token.end], as: UTF8.self)),
@@ -210,14 +217,14 @@ extension StatementAnalyzer {
         return value
     }
 
-    /// An unsigned integer literal that fits a bigint (digits only: `5.0` and `1e3` are numeric).
-    private func integerLiteral(_ token: Token) -> Int64? {
-        var value: Int64 = 0
+    /// The magnitude of an integer literal (digits only: `5.0` and `1e3` are numeric).
+    private func integerLiteral(_ token: Token) -> UInt64? {
+        var value: UInt64 = 0
         for index in token.range {
             let digit = self.lexer.text[index] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
             let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
-            let (next, overflow2) = times10.addingReportingOverflow(Int64(digit))
+            let (next, overflow2) = times10.addingReportingOverflow(UInt64(digit))
             guard !overflow1, !overflow2 else { return nil }
             value = next
         }

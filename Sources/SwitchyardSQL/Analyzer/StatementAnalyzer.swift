@@ -30,7 +30,8 @@ struct StatementAnalyzer {
     var hasDataModifyingCTE = false
     var hasSelectInto = false
     var isTooDeep = false
-    /// False for EXPLAIN without ANALYZE: nothing runs, so nothing can pin the session.
+    /// False for EXPLAIN without ANALYZE: nothing runs, so no function is called and nothing
+    /// can pin the session.
     var executesStatement = true
 
     // MARK: Top-level facts recorded by `scan` at depth 0
@@ -260,6 +261,7 @@ struct StatementAnalyzer {
         let startByte = self.end > self.start ? self.tokens[self.start].start : 0
         if !self.executesStatement {
             self.pinning = []
+            self.functions = []
         } else if self.functions.contains(where: { WriteFunctions.takesSessionAdvisoryLock($0.name) }) {
             self.pinning.insert(.advisoryLock)
         }
