@@ -10,7 +10,9 @@ extension RouteDecision {
         output += ",\"target\":" + JSON.string(self.target.rawValue)
         output += ",\"cluster\":" + (self.cluster.map(JSON.string) ?? "null")
         output += ",\"shard\":" + (self.shard.map(String.init) ?? "null")
-        output += ",\"shards\":" + (self.shardIndices.map { "[" + $0.map(String.init).joined(separator: ",") + "]" } ?? "null")
+        output +=
+            ",\"shards\":"
+            + (self.shardIndices.map { "[" + $0.map(String.init).joined(separator: ",") + "]" } ?? "null")
         output += ",\"tables\":[" + self.tables.map(JSON.string).joined(separator: ",") + "]"
         output += ",\"reason\":" + JSON.string(self.reason)
         return output + "}"

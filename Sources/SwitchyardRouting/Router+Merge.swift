@@ -15,7 +15,9 @@ extension Router {
         let first = decisions[0]
         var merged = first
         var tables: [String] = []
-        for decision in decisions { for table in decision.tables where !tables.contains(table) { tables.append(table) } }
+        for decision in decisions {
+            for table in decision.tables where !tables.contains(table) { tables.append(table) }
+        }
         merged.tables = tables
 
         if let write = decisions.first(where: { $0.kind == .write }) {
@@ -54,8 +56,9 @@ extension Router {
             default:
                 break
             }
-            return .failure(.crossCluster(
-                anchor.1.tableNames[0], Self.describe(anchor.0), statement.tableNames[0], Self.describe(decision)))
+            return .failure(
+                .crossCluster(
+                    anchor.1.tableNames[0], Self.describe(anchor.0), statement.tableNames[0], Self.describe(decision)))
         }
         merged.cluster = cluster
         merged.shards = shards

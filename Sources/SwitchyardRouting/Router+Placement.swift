@@ -120,7 +120,8 @@ extension Router {
             // A missing key is not the problem here: tables of several homes can only share a
             // statement on one cluster, so an unkeyed group is reported as a cross-cluster join.
             switch self.shardRoute(
-                group: index, table: statement.tableNames[position], statement: statement, hints: hints, context: context,
+                group: index, table: statement.tableNames[position], statement: statement, hints: hints,
+                context: context,
                 database: database, isWrite: false, isSchemaChange: isSchemaChange)
             {
             case .success(let route): routes.append((index, route))
@@ -154,11 +155,14 @@ extension Router {
             guard let common, cluster(of: homes[position]) == common else {
                 // Name the first table and the first one that cannot join it.
                 let other = position > 0 ? position : (homes.firstIndex { $0 != homes[0] } ?? 0)
-                return .failure(.crossCluster(
-                    statement.tableNames[0], describe(homes[0]), statement.tableNames[other], describe(homes[other])))
+                return .failure(
+                    .crossCluster(
+                        statement.tableNames[0], describe(homes[0]), statement.tableNames[other], describe(homes[other])
+                    ))
             }
         }
-        let shard = routes.lazy.compactMap { if case .one(let target) = $0.route { return target } else { return nil } }.first
+        let shard = routes.lazy.compactMap { if case .one(let target) = $0.route { return target } else { return nil } }
+            .first
         return .success(Placement(cluster: common, shards: shard.map(ShardRoute.one) ?? .unsharded))
     }
 

@@ -28,7 +28,9 @@ package struct Router: Sendable {
         }
         let statements = analysis.statements
         guard let first = statements.first else {
-            return .success(RouteDecision(database: context.database, kind: .other, target: .proxy, cluster: nil, reason: "empty query"))
+            return .success(
+                RouteDecision(
+                    database: context.database, kind: .other, target: .proxy, cluster: nil, reason: "empty query"))
         }
         if statements.count == 1 {
             return self.decide(first, hints: first.hints, database: database, context: context)
@@ -51,7 +53,8 @@ package struct Router: Sendable {
     }
 
     /// Decides one statement (a protocol-level prepared statement, or one part of a text).
-    package func decide(_ statement: StatementAnalysis, context: RoutingContext) -> Result<RouteDecision, RoutingError> {
+    package func decide(_ statement: StatementAnalysis, context: RoutingContext) -> Result<RouteDecision, RoutingError>
+    {
         guard let database = self.rulesByDatabase[context.database] else {
             return .failure(.unknownDatabase(context.database))
         }
@@ -75,7 +78,8 @@ package struct Router: Sendable {
         case .proxy(let command):
             return self.decide(command, database: context.database)
         case .empty:
-            return .success(RouteDecision(database: context.database, kind: .other, target: .proxy, cluster: nil, reason: reason))
+            return .success(
+                RouteDecision(database: context.database, kind: .other, target: .proxy, cluster: nil, reason: reason))
         case .transaction:
             kind = .other
             otherTarget = .transaction
@@ -92,8 +96,10 @@ package struct Router: Sendable {
             reason = "write function \(function.name)"
         }
         let place: Placement
-        switch self.place(statement, hints: hints, database: database, context: context,
-                          isWrite: kind == .write, isSchemaChange: isSchemaChange) {
+        switch self.place(
+            statement, hints: hints, database: database, context: context,
+            isWrite: kind == .write, isSchemaChange: isSchemaChange)
+        {
         case .success(let placement): place = placement
         case .failure(let error): return .failure(error)
         }
@@ -106,9 +112,10 @@ package struct Router: Sendable {
         case .read:
             (target, reason) = self.readTarget(reason: reason, hints: hints, database: database, context: context)
         }
-        return .success(RouteDecision(
-            database: context.database, kind: kind, target: target, cluster: place.cluster, shards: place.shards,
-            tables: statement.tableNames, reason: reason))
+        return .success(
+            RouteDecision(
+                database: context.database, kind: kind, target: target, cluster: place.cluster, shards: place.shards,
+                tables: statement.tableNames, reason: reason))
     }
 
     /// Where a read goes: hints, then the session's `switchyard.target`, then the transaction,
@@ -152,7 +159,8 @@ package struct Router: Sendable {
         case .setCluster(let cluster) where !self.table.clusters.contains(cluster):
             return .failure(.unknownCluster(cluster))
         case .setTarget, .setCluster, .setShard, .reset, .show:
-            return .success(RouteDecision(database: database, kind: .other, target: .proxy, cluster: nil, reason: command.reason))
+            return .success(
+                RouteDecision(database: database, kind: .other, target: .proxy, cluster: nil, reason: command.reason))
         }
     }
 }

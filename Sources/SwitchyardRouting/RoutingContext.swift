@@ -21,7 +21,9 @@ package struct RoutingContext: Hashable, Sendable {
     package var overrides: SessionOverrides
     package var transaction: TransactionState
 
-    package init(database: String, overrides: SessionOverrides = SessionOverrides(), transaction: TransactionState = .none) {
+    package init(
+        database: String, overrides: SessionOverrides = SessionOverrides(), transaction: TransactionState = .none
+    ) {
         self.database = database
         self.overrides = overrides
         self.transaction = transaction

@@ -27,7 +27,9 @@ package struct RoutingError: Error, Hashable, Sendable {
     // MARK: - Constructors
 
     /// Two tables of one statement live on different clusters.
-    static func crossCluster(_ first: String, _ firstPlace: String, _ second: String, _ secondPlace: String) -> RoutingError {
+    static func crossCluster(
+        _ first: String, _ firstPlace: String, _ second: String, _ secondPlace: String
+    ) -> RoutingError {
         RoutingError(
             sqlState: Code.featureNotSupported,
             message: "cannot join \(Self.quoted(first)) (\(firstPlace)) with \(Self.quoted(second)) (\(secondPlace))")

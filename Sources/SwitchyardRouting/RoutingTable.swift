@@ -97,7 +97,8 @@ package struct ShardGroup: Hashable, Sendable {
 
     /// - Parameter key: the column as written in the config; folded like an SQL identifier
     ///   (lower-cased unless double-quoted).
-    package init(tables: [NamePattern], key: String, keyType: ShardKeyType, function: ShardFunction, clusters: [String]) {
+    package init(tables: [NamePattern], key: String, keyType: ShardKeyType, function: ShardFunction, clusters: [String])
+    {
         precondition(!clusters.isEmpty, "a shard group has at least one cluster")
         self.tables = tables
         if key.count >= 2, key.hasPrefix("\""), key.hasSuffix("\"") {

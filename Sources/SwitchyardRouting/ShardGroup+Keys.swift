@@ -64,7 +64,8 @@ extension ShardGroup {
             return self.textKey(Array(bytes))
         case (.binary, .bigint):
             switch (parameter.typeOID, bytes.count) {
-            case (ParameterValue.TypeOID.int8, 8), (0, 8), (ParameterValue.TypeOID.int4, 4), (ParameterValue.TypeOID.int2, 2):
+            case (ParameterValue.TypeOID.int8, 8), (0, 8), (ParameterValue.TypeOID.int4, 4),
+                (ParameterValue.TypeOID.int2, 2):
                 var value: Int64 = 0
                 for byte in bytes { value = value << 8 | Int64(byte) }
                 // Sign-extend the narrower integers.

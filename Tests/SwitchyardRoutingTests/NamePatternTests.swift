@@ -1,8 +1,7 @@
 // NamePatternTests: table patterns — schemas, globs, and PostgreSQL's identifier folding.
 
-import Testing
-
 import SwitchyardRouting
+import Testing
 
 /// SPEC §2: a pattern without a dot matches the name in any schema; `schema.table` that schema
 /// only; `*` and `?` are globs; unquoted parts fold to lower case, quoted parts are exact.

@@ -1,8 +1,7 @@
 // PostgresHashTests: known answers captured from PostgreSQL 15 for its hash functions and hash partitions.
 
-import Testing
-
 import SwitchyardRouting
+import Testing
 
 /// Every expected value here was produced by a real PostgreSQL 15.18 server (Debian build,
 /// x86-64, database encoding UTF8, locale C):

@@ -1,32 +1,48 @@
 // RouteDecisionJSONTests: the exact `switchyard route` JSON of SPEC §4, escaping included.
 
-import Testing
-
 import SwitchyardRouting
 import SwitchyardSQL
+import Testing
 
 @Suite struct RouteDecisionJSONTests {
     /// The example of SPEC §4, key order included.
     @Test func specExample() {
         let json = Fixtures.router.decide(sql: "SELECT * FROM blog_entry", database: "app").json
-        #expect(json == #"{"database":"app","kind":"read","target":"replica","cluster":"main","shard":null,"shards":null,"tables":["blog_entry"],"reason":"plain SELECT"}"#)
+        #expect(
+            json
+                == #"{"database":"app","kind":"read","target":"replica","cluster":"main","shard":null,"shards":null,"tables":["blog_entry"],"reason":"plain SELECT"}"#
+        )
     }
 
     static let cases: [(String, String)] = [
-        ("DELETE FROM orders WHERE customer_id = 3",
-         #"{"database":"app","kind":"write","target":"primary","cluster":"shard1","shard":1,"shards":null,"tables":["orders"],"reason":"DELETE"}"#),
-        ("SELECT * FROM orders",
-         #"{"database":"app","kind":"read","target":"replica","cluster":null,"shard":null,"shards":[0,1],"tables":["orders"],"reason":"plain SELECT"}"#),
-        ("SELECT * FROM orders WHERE customer_id = $1",
-         #"{"database":"app","kind":"read","target":"replica","cluster":null,"shard":null,"shards":null,"tables":["orders"],"reason":"plain SELECT"}"#),
-        ("BEGIN",
-         #"{"database":"app","kind":"other","target":"transaction","cluster":"main","shard":null,"shards":null,"tables":[],"reason":"BEGIN"}"#),
-        ("SET switchyard.target = primary",
-         #"{"database":"app","kind":"other","target":"proxy","cluster":null,"shard":null,"shards":null,"tables":[],"reason":"SET switchyard.target"}"#),
-        ("SELECT * FROM orders JOIN auth_user ON true WHERE customer_id = 1",
-         #"{"error":{"sqlstate":"0A000","message":"cannot join \"orders\" (cluster shard0) with \"auth_user\" (cluster users)"}}"#),
-        ("SELECT * FROM \"we\"\"ird\\\"",
-         #"{"database":"app","kind":"read","target":"replica","cluster":"main","shard":null,"shards":null,"tables":["we\"ird\\"],"reason":"plain SELECT"}"#),
+        (
+            "DELETE FROM orders WHERE customer_id = 3",
+            #"{"database":"app","kind":"write","target":"primary","cluster":"shard1","shard":1,"shards":null,"tables":["orders"],"reason":"DELETE"}"#
+        ),
+        (
+            "SELECT * FROM orders",
+            #"{"database":"app","kind":"read","target":"replica","cluster":null,"shard":null,"shards":[0,1],"tables":["orders"],"reason":"plain SELECT"}"#
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = $1",
+            #"{"database":"app","kind":"read","target":"replica","cluster":null,"shard":null,"shards":null,"tables":["orders"],"reason":"plain SELECT"}"#
+        ),
+        (
+            "BEGIN",
+            #"{"database":"app","kind":"other","target":"transaction","cluster":"main","shard":null,"shards":null,"tables":[],"reason":"BEGIN"}"#
+        ),
+        (
+            "SET switchyard.target = primary",
+            #"{"database":"app","kind":"other","target":"proxy","cluster":null,"shard":null,"shards":null,"tables":[],"reason":"SET switchyard.target"}"#
+        ),
+        (
+            "SELECT * FROM orders JOIN auth_user ON true WHERE customer_id = 1",
+            #"{"error":{"sqlstate":"0A000","message":"cannot join \"orders\" (cluster shard0) with \"auth_user\" (cluster users)"}}"#
+        ),
+        (
+            "SELECT * FROM \"we\"\"ird\\\"",
+            #"{"database":"app","kind":"read","target":"replica","cluster":"main","shard":null,"shards":null,"tables":["we\"ird\\"],"reason":"plain SELECT"}"#
+        ),
     ]
 
     @Test(arguments: cases)
@@ -40,8 +56,10 @@ import SwitchyardSQL
         let decision = RouteDecision(
             database: "d\"b", kind: .read, target: .replica, cluster: "c\\1",
             tables: ["a\nb", "t\tab", "\u{01}\u{1F}", "é日", "\u{08}\u{0C}\r", "/"], reason: "why \"not\"")
-        #expect(decision.json
-            == #"{"database":"d\"b","kind":"read","target":"replica","cluster":"c\\1","shard":null,"shards":null,"tables":["a\nb","t\tab","\u0001\u001f","é日","\b\f\r","/"],"reason":"why \"not\""}"#)
+        #expect(
+            decision.json
+                == #"{"database":"d\"b","kind":"read","target":"replica","cluster":"c\\1","shard":null,"shards":null,"tables":["a\nb","t\tab","\u0001\u001f","é日","\b\f\r","/"],"reason":"why \"not\""}"#
+        )
     }
 
     @Test func errorsRender() {

@@ -1,9 +1,8 @@
 // RouterFuzzTests: random statements never trap the router, and nothing that writes gets a replica.
 
-import Testing
-
 import SwitchyardRouting
 import SwitchyardSQL
+import Testing
 
 /// SplitMix64, seeded so that a failure reproduces.
 struct SeededGenerator: RandomNumberGenerator {
@@ -22,7 +21,8 @@ struct SeededGenerator: RandomNumberGenerator {
     static let vocabulary = [
         "SELECT", "*", "FROM", "WHERE", "(", ")", ",", ";", "'x'", "$$", "--", "/*", "*/", "INSERT", "INTO", "VALUES",
         "UPDATE", "SET", "DELETE", "WITH", "AS", "JOIN", "ON", "FOR", "orders", "order_items", "events", "auth_user",
-        "blog", "archive.logs", "customer_id", "tenant", "=", "IN", "AND", "OR", "1", "-1", "'a'", "$1", "$2", "nextval",
+        "blog", "archive.logs", "customer_id", "tenant", "=", "IN", "AND", "OR", "1", "-1", "'a'", "$1", "$2",
+        "nextval",
         "audit_x", "BEGIN", "COMMIT", "CREATE", "TABLE", "EXPLAIN", "ANALYZE", "/* switchyard: primary */",
         "/* switchyard: replica */", "/* switchyard: shard=1 */", "/* switchyard: all_shards */",
         "/* switchyard: cluster=users */", "switchyard.target", "SHOW", "RESET", "TRUNCATE", "COPY", "STDOUT", "TO",
@@ -38,7 +38,9 @@ struct SeededGenerator: RandomNumberGenerator {
         ]
         var analyzer = SQLAnalyzer(options: Fixtures.table.analyzerOptions())
         for _ in 0..<4000 {
-            let words = (0..<Int.random(in: 0...25, using: &random)).map { _ in Self.vocabulary.randomElement(using: &random)! }
+            let words = (0..<Int.random(in: 0...25, using: &random)).map { _ in
+                Self.vocabulary.randomElement(using: &random)!
+            }
             let sql = words.joined(separator: " ")
             let analysis = analyzer.analyze(sql)
             for context in contexts {

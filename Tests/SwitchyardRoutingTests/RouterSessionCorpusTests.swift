@@ -1,9 +1,8 @@
 // RouterSessionCorpusTests: hints, session overrides, transactions, commands, multi-statement texts.
 
-import Testing
-
 import SwitchyardRouting
 import SwitchyardSQL
+import Testing
 
 /// SPEC §3: hints override everything (a `replica` hint applies to reads only);
 /// `SET switchyard.*` sets them for the session; a read-write transaction keeps reads on its
@@ -14,45 +13,63 @@ import SwitchyardSQL
     static let featureNotSupported = RoutingError.Code.featureNotSupported
     static let undefinedObject = RoutingError.Code.undefinedObject
 
-    static func primaryRead(_ sql: String, cluster: String = "main", tables: [String] = [], reason: String) -> RouteCase {
+    static func primaryRead(_ sql: String, cluster: String = "main", tables: [String] = [], reason: String) -> RouteCase
+    {
         .decision(sql, .read, .primary, cluster: cluster, tables: tables, reason: reason)
     }
 
-    static func other(_ sql: String, _ target: RouteDecision.Target, cluster: String? = "main", tables: [String] = [],
-                      reason: String) -> RouteCase {
+    static func other(
+        _ sql: String, _ target: RouteDecision.Target, cluster: String? = "main", tables: [String] = [],
+        reason: String
+    ) -> RouteCase {
         .decision(sql, .other, target, cluster: cluster, tables: tables, reason: reason)
     }
 
     static let hints: [RouteCase] = [
-        primaryRead("/* switchyard: primary */ SELECT * FROM blog_entry", tables: ["blog_entry"], reason: "hint primary"),
-        primaryRead("SELECT * FROM blog_entry /* switchyard: primary */", tables: ["blog_entry"], reason: "hint primary"),
+        primaryRead(
+            "/* switchyard: primary */ SELECT * FROM blog_entry", tables: ["blog_entry"], reason: "hint primary"),
+        primaryRead(
+            "SELECT * FROM blog_entry /* switchyard: primary */", tables: ["blog_entry"], reason: "hint primary"),
         primaryRead("SELECT * FROM blog_entry -- switchyard: primary", tables: ["blog_entry"], reason: "hint primary"),
         primaryRead("/* switchyard: PRIMARY */ SELECT 1", reason: "hint primary"),
         .read("/* switchyard: replica */ SELECT * FROM blog_entry", tables: ["blog_entry"], reason: "hint replica"),
         .write("/* switchyard: replica */ DELETE FROM blog_entry", tables: ["blog_entry"], reason: "DELETE"),
         .write("/* switchyard: replica */ SELECT nextval('s')", reason: "write function nextval"),
-        .write("/* switchyard: replica */ SELECT * FROM blog_entry FOR UPDATE", tables: ["blog_entry"], reason: "locking clause"),
+        .write(
+            "/* switchyard: replica */ SELECT * FROM blog_entry FOR UPDATE", tables: ["blog_entry"],
+            reason: "locking clause"),
         .write("/* switchyard: primary */ INSERT INTO blog_entry VALUES (1)", tables: ["blog_entry"], reason: "INSERT"),
         .read("/* switchyard: cluster=users */ SELECT * FROM blog_entry", cluster: "users", tables: ["blog_entry"]),
         .read("/* switchyard: cluster=spare */ SELECT 1", cluster: "spare"),
-        .read("/* switchyard: cluster=archive */ SELECT * FROM auth_user JOIN blog_entry ON true", cluster: "archive",
-              tables: ["auth_user", "blog_entry"]),
-        .write("/* switchyard: cluster=users */ CREATE TABLE blog_x (id int)", cluster: "users", tables: ["blog_x"],
-               reason: "CREATE TABLE"),
-        primaryRead("/* switchyard: cluster=users, primary */ SELECT * FROM blog_entry", cluster: "users",
-                    tables: ["blog_entry"], reason: "hint primary"),
-        primaryRead("/* switchyard: cluster=users */ /* switchyard: primary */ SELECT 1", cluster: "users", reason: "hint primary"),
+        .read(
+            "/* switchyard: cluster=archive */ SELECT * FROM auth_user JOIN blog_entry ON true", cluster: "archive",
+            tables: ["auth_user", "blog_entry"]),
+        .write(
+            "/* switchyard: cluster=users */ CREATE TABLE blog_x (id int)", cluster: "users", tables: ["blog_x"],
+            reason: "CREATE TABLE"),
+        primaryRead(
+            "/* switchyard: cluster=users, primary */ SELECT * FROM blog_entry", cluster: "users",
+            tables: ["blog_entry"], reason: "hint primary"),
+        primaryRead(
+            "/* switchyard: cluster=users */ /* switchyard: primary */ SELECT 1", cluster: "users",
+            reason: "hint primary"),
         .read("/* switchyard: primary, replica */ SELECT 1", reason: "hint replica"),
         primaryRead("/* switchyard: primary */ SELECT 1; SELECT 2", reason: "hint primary"),
-        primaryRead("SELECT 1; /* switchyard: primary */ SELECT * FROM blog_entry", tables: ["blog_entry"], reason: "hint primary"),
-        .read("/* switchyard: cluster=users */ SELECT 1; SELECT * FROM blog_entry", cluster: "users", tables: ["blog_entry"]),
+        primaryRead(
+            "SELECT 1; /* switchyard: primary */ SELECT * FROM blog_entry", tables: ["blog_entry"],
+            reason: "hint primary"),
+        .read(
+            "/* switchyard: cluster=users */ SELECT 1; SELECT * FROM blog_entry", cluster: "users",
+            tables: ["blog_entry"]),
         .read("SELECT '/* switchyard: primary */' FROM blog_entry", tables: ["blog_entry"]),
         .read("/* switchyard primary */ SELECT 1"),
         .read("/* a comment: switchyard: primary */ SELECT 1"),
-        .failure("/* switchyard: cluster=nowhere */ SELECT 1", invalidParameterValue, #"cluster "nowhere" does not exist"#),
+        .failure(
+            "/* switchyard: cluster=nowhere */ SELECT 1", invalidParameterValue, #"cluster "nowhere" does not exist"#),
         .failure("/* switchyard: primray */ SELECT 1", invalidParameterValue, #"invalid switchyard hint "primray""#),
         .failure("/* switchyard: shard=x */ SELECT 1", invalidParameterValue, #"invalid switchyard hint "shard=x""#),
-        .failure("/* switchyard: primary, nope=1 */ SELECT 1", invalidParameterValue, #"invalid switchyard hint "nope=1""#),
+        .failure(
+            "/* switchyard: primary, nope=1 */ SELECT 1", invalidParameterValue, #"invalid switchyard hint "nope=1""#),
         .failure("SELECT 1; /* switchyard: bad */ SELECT 2", invalidParameterValue, #"invalid switchyard hint "bad""#),
     ]
 
@@ -64,11 +81,14 @@ import SwitchyardSQL
         .read("SELECT * FROM blog_entry", tables: ["blog_entry"]).with(overrides: SessionOverrides(target: .auto)),
         .write("UPDATE blog_entry SET a = 1", tables: ["blog_entry"], reason: "UPDATE")
             .with(overrides: SessionOverrides(target: .replica)),
-        .read("/* switchyard: replica */ SELECT 1", reason: "hint replica").with(overrides: SessionOverrides(target: .primary)),
-        primaryRead("/* switchyard: primary */ SELECT 1", reason: "hint primary").with(overrides: SessionOverrides(target: .replica)),
+        .read("/* switchyard: replica */ SELECT 1", reason: "hint replica").with(
+            overrides: SessionOverrides(target: .primary)),
+        primaryRead("/* switchyard: primary */ SELECT 1", reason: "hint primary").with(
+            overrides: SessionOverrides(target: .replica)),
         .read("SELECT * FROM blog_entry", cluster: "archive", tables: ["blog_entry"])
             .with(overrides: SessionOverrides(cluster: "archive")),
-        .read("/* switchyard: cluster=users */ SELECT 1", cluster: "users").with(overrides: SessionOverrides(cluster: "archive")),
+        .read("/* switchyard: cluster=users */ SELECT 1", cluster: "users").with(
+            overrides: SessionOverrides(cluster: "archive")),
         .write("DELETE FROM auth_user", cluster: "archive", tables: ["auth_user"], reason: "DELETE")
             .with(overrides: SessionOverrides(cluster: "archive")),
         .read("SELECT * FROM blog_entry", tables: ["blog_entry"]).with(overrides: SessionOverrides(shard: 1)),
@@ -77,24 +97,34 @@ import SwitchyardSQL
     static let transactions: [RouteCase] = [
         primaryRead("SELECT * FROM blog_entry", tables: ["blog_entry"], reason: "read in a read-write transaction")
             .with(transaction: .readWrite),
-        primaryRead("/* switchyard: replica */ SELECT 1", reason: "read in a read-write transaction").with(transaction: .readWrite),
+        primaryRead("/* switchyard: replica */ SELECT 1", reason: "read in a read-write transaction").with(
+            transaction: .readWrite),
         primaryRead("SELECT 1", reason: "read in a read-write transaction")
             .with(transaction: .readWrite).with(overrides: SessionOverrides(target: .replica)),
-        .write("INSERT INTO blog_entry VALUES (1)", tables: ["blog_entry"], reason: "INSERT").with(transaction: .readWrite),
+        .write("INSERT INTO blog_entry VALUES (1)", tables: ["blog_entry"], reason: "INSERT").with(
+            transaction: .readWrite),
         .read("SELECT * FROM blog_entry", tables: ["blog_entry"]).with(transaction: .readOnly),
         .read("SELECT 1").with(transaction: .readOnly),
         primaryRead("/* switchyard: primary */ SELECT 1", reason: "hint primary").with(transaction: .readOnly),
         .write("UPDATE blog_entry SET a = 1", tables: ["blog_entry"], reason: "UPDATE").with(transaction: .readOnly),
-        .decision("SELECT * FROM auth_user", .read, .replica, cluster: "solo", tables: ["auth_user"], reason: "plain SELECT",
-                  database: "solo").with(transaction: .readOnly),
+        .decision(
+            "SELECT * FROM auth_user", .read, .replica, cluster: "solo", tables: ["auth_user"], reason: "plain SELECT",
+            database: "solo"
+        ).with(transaction: .readOnly),
     ]
 
     static let noReplicaReads: [RouteCase] = [
         .decision("SELECT 1", .read, .primary, cluster: "solo", reason: "read_write_split off", database: "solo"),
-        .decision("SELECT * FROM t", .read, .primary, cluster: "solo", tables: ["t"], reason: "read_write_split off", database: "solo"),
-        .decision("/* switchyard: replica */ SELECT 1", .read, .replica, cluster: "solo", reason: "hint replica", database: "solo"),
-        .decision("DELETE FROM t", .write, .primary, cluster: "solo", tables: ["t"], reason: "DELETE", database: "solo"),
-        .decision("SELECT audit_x()", .read, .primary, cluster: "solo", reason: "read_write_split off", database: "solo"),
+        .decision(
+            "SELECT * FROM t", .read, .primary, cluster: "solo", tables: ["t"], reason: "read_write_split off",
+            database: "solo"),
+        .decision(
+            "/* switchyard: replica */ SELECT 1", .read, .replica, cluster: "solo", reason: "hint replica",
+            database: "solo"),
+        .decision(
+            "DELETE FROM t", .write, .primary, cluster: "solo", tables: ["t"], reason: "DELETE", database: "solo"),
+        .decision(
+            "SELECT audit_x()", .read, .primary, cluster: "solo", reason: "read_write_split off", database: "solo"),
         .decision("BEGIN", .other, .transaction, cluster: "solo", reason: "BEGIN", database: "solo"),
     ]
 
@@ -119,7 +149,8 @@ import SwitchyardSQL
         other("COMMIT PREPARED 'sy-1'", .transaction, reason: "COMMIT PREPARED"),
         other("ROLLBACK PREPARED 'sy-1'", .transaction, reason: "ROLLBACK PREPARED"),
         other("/* switchyard: cluster=users */ BEGIN", .transaction, cluster: "users", reason: "BEGIN"),
-        other("BEGIN", .transaction, cluster: "archive", reason: "BEGIN").with(overrides: SessionOverrides(cluster: "archive")),
+        other("BEGIN", .transaction, cluster: "archive", reason: "BEGIN").with(
+            overrides: SessionOverrides(cluster: "archive")),
         other("SET search_path TO app, public", .session, reason: "SET"),
         other("SET LOCAL statement_timeout = '5s'", .session, reason: "SET LOCAL"),
         other("SET TIME ZONE 'UTC'", .session, reason: "SET"),
@@ -129,13 +160,18 @@ import SwitchyardSQL
         other("LISTEN jobs", .session, reason: "LISTEN"),
         other("UNLISTEN *", .session, reason: "UNLISTEN"),
         other("PREPARE q AS SELECT 1", .session, reason: "PREPARE"),
-        other("PREPARE q AS SELECT * FROM auth_user WHERE id = $1", .session, cluster: "users", tables: ["auth_user"], reason: "PREPARE"),
+        other(
+            "PREPARE q AS SELECT * FROM auth_user WHERE id = $1", .session, cluster: "users", tables: ["auth_user"],
+            reason: "PREPARE"),
         other("EXECUTE q (1)", .session, reason: "EXECUTE"),
         other("DEALLOCATE ALL", .session, reason: "DEALLOCATE"),
-        other("DECLARE c CURSOR FOR SELECT * FROM auth_user", .session, cluster: "users", tables: ["auth_user"], reason: "DECLARE CURSOR"),
+        other(
+            "DECLARE c CURSOR FOR SELECT * FROM auth_user", .session, cluster: "users", tables: ["auth_user"],
+            reason: "DECLARE CURSOR"),
         other("DECLARE c CURSOR WITH HOLD FOR SELECT 1", .session, reason: "DECLARE CURSOR WITH HOLD"),
-        .decision("DECLARE c CURSOR FOR SELECT * FROM orders", .other, .session, cluster: nil,
-                  shards: .several([Shard.orders(0), Shard.orders(1)]), tables: ["orders"], reason: "DECLARE CURSOR"),
+        .decision(
+            "DECLARE c CURSOR FOR SELECT * FROM orders", .other, .session, cluster: nil,
+            shards: .several([Shard.orders(0), Shard.orders(1)]), tables: ["orders"], reason: "DECLARE CURSOR"),
         other("FETCH 10 FROM c", .session, reason: "FETCH"),
         other("CLOSE c", .session, reason: "CLOSE"),
         other("SET switchyard.target = 'primary'", .proxy, cluster: nil, reason: "SET switchyard.target"),
@@ -150,26 +186,39 @@ import SwitchyardSQL
         other("", .proxy, cluster: nil, reason: "empty query"),
         other(";", .proxy, cluster: nil, reason: "empty query"),
         other("-- nothing", .proxy, cluster: nil, reason: "empty query"),
-        .failure("SET switchyard.target = 'both'", invalidParameterValue, #"invalid value for parameter "switchyard.target": "both""#),
-        .failure("SET switchyard.shard = -1", invalidParameterValue, #"invalid value for parameter "switchyard.shard": "-1""#),
+        .failure(
+            "SET switchyard.target = 'both'", invalidParameterValue,
+            #"invalid value for parameter "switchyard.target": "both""#),
+        .failure(
+            "SET switchyard.shard = -1", invalidParameterValue, #"invalid value for parameter "switchyard.shard": "-1""#
+        ),
         .failure("SET switchyard.cluster = 'nowhere'", invalidParameterValue, #"cluster "nowhere" does not exist"#),
-        .failure("SET switchyard.colour = 'red'", undefinedObject, #"unrecognized configuration parameter "switchyard.colour""#),
-        .failure("SHOW switchyard.colour", undefinedObject, #"unrecognized configuration parameter "switchyard.colour""#),
-        .failure("RESET switchyard.colour", undefinedObject, #"unrecognized configuration parameter "switchyard.colour""#),
-        .failure("SET switchyard.target = 'primary'; SELECT 1", featureNotSupported,
-                 "switchyard commands cannot be combined with other statements in one query"),
+        .failure(
+            "SET switchyard.colour = 'red'", undefinedObject,
+            #"unrecognized configuration parameter "switchyard.colour""#),
+        .failure(
+            "SHOW switchyard.colour", undefinedObject, #"unrecognized configuration parameter "switchyard.colour""#),
+        .failure(
+            "RESET switchyard.colour", undefinedObject, #"unrecognized configuration parameter "switchyard.colour""#),
+        .failure(
+            "SET switchyard.target = 'primary'; SELECT 1", featureNotSupported,
+            "switchyard commands cannot be combined with other statements in one query"),
     ]
 
     static let multiStatement: [RouteCase] = [
         other("BEGIN; COMMIT", .transaction, reason: "BEGIN"),
         other("SET a = 1; SET b = 2", .session, reason: "SET"),
-        .decision("SET search_path = app; SELECT * FROM blog_entry", .other, .primary, cluster: "main", tables: ["blog_entry"],
-                  reason: "SET with reads"),
+        .decision(
+            "SET search_path = app; SELECT * FROM blog_entry", .other, .primary, cluster: "main",
+            tables: ["blog_entry"],
+            reason: "SET with reads"),
         .decision("SELECT 1; BEGIN", .other, .primary, cluster: "main", reason: "BEGIN with reads"),
         .write("BEGIN; INSERT INTO blog_entry VALUES (1); COMMIT", tables: ["blog_entry"], reason: "INSERT"),
         .write("BEGIN; UPDATE auth_user SET a = 1; COMMIT", cluster: "users", tables: ["auth_user"], reason: "UPDATE"),
         .write("SET x = 1; DELETE FROM blog_entry", tables: ["blog_entry"], reason: "DELETE"),
-        .write("SELECT * FROM auth_user; DELETE FROM auth_group", cluster: "users", tables: ["auth_user", "auth_group"], reason: "DELETE"),
+        .write(
+            "SELECT * FROM auth_user; DELETE FROM auth_group", cluster: "users", tables: ["auth_user", "auth_group"],
+            reason: "DELETE"),
         primaryRead("SELECT 1; /* switchyard: primary */ SELECT 2", reason: "hint primary"),
     ]
 

@@ -1,9 +1,8 @@
 // RoutingFixtures: the routing table the router tests run against, and case builders.
 
-import Testing
-
 import SwitchyardRouting
 import SwitchyardSQL
+import Testing
 
 /// Databases of the tests:
 ///
@@ -30,7 +29,8 @@ enum Fixtures {
         tables: [pattern("metrics")], key: "device_id", keyType: .bigint, function: .pgHash,
         clusters: (0..<7).map { "m\($0)" })
     static let ledger = ShardGroup(
-        tables: [pattern("ledger")], key: "account_id", keyType: .bigint, function: .modulo, clusters: ["l0", "l1", "l2"])
+        tables: [pattern("ledger")], key: "account_id", keyType: .bigint, function: .modulo,
+        clusters: ["l0", "l1", "l2"])
 
     static let table = RoutingTable(
         databases: [
@@ -78,12 +78,15 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
     ) -> RouteCase {
         RouteCase(
             sql: sql, database: database,
-            expected: .success(RouteDecision(
-                database: database, kind: kind, target: target, cluster: cluster, shards: shards, tables: tables,
-                reason: reason)))
+            expected: .success(
+                RouteDecision(
+                    database: database, kind: kind, target: target, cluster: cluster, shards: shards, tables: tables,
+                    reason: reason)))
     }
 
-    static func read(_ sql: String, cluster: String = "main", tables: [String] = [], reason: String = "plain SELECT") -> RouteCase {
+    static func read(
+        _ sql: String, cluster: String = "main", tables: [String] = [], reason: String = "plain SELECT"
+    ) -> RouteCase {
         .decision(sql, .read, .replica, cluster: cluster, tables: tables, reason: reason)
     }
 

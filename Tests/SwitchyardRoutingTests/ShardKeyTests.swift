@@ -1,9 +1,8 @@
 // ShardKeyTests: shard functions, and keys from SQL constants, hints and Bind parameters.
 
-import Testing
-
 import SwitchyardRouting
 import SwitchyardSQL
+import Testing
 
 @Suite struct ShardKeyTests {
     /// `modulo` is `key mod N`, the non-negative remainder for negative keys (SPEC §3).
@@ -21,10 +20,12 @@ import SwitchyardSQL
     /// Placements captured from PostgreSQL 15 hash partitions (MODULUS 2, 3, 7); see
     /// PostgresHashTests.
     @Test func pgHashGroupsPlaceKeysLikePostgreSQL() {
-        #expect([0, 1, -1, 42, 3, 6, 9, -8].map { Fixtures.orders.shard(of: .integer($0)) } == [0, 0, 1, 0, 1, 1, 1, 1])
+        #expect(
+            [0, 1, -1, 42, 3, 6, 9, -8].map { Fixtures.orders.shard(of: .integer($0)) } == [0, 0, 1, 0, 1, 1, 1, 1])
         #expect([0, 1, -1, 42, 2, 17].map { Fixtures.metrics.shard(of: .integer($0)) } == [4, 5, 0, 0, 6, 2])
-        #expect(["", "a", "customer-1", "é", "日本語", "x", "n"].map { Fixtures.events.shard(of: .text(Array($0.utf8))) }
-            == [2, 2, 1, 1, 0, 1, 0])
+        #expect(
+            ["", "a", "customer-1", "é", "日本語", "x", "n"].map { Fixtures.events.shard(of: .text(Array($0.utf8))) }
+                == [2, 2, 1, 1, 0, 1, 0])
     }
 
     @Test func nullKeysGoToShardZero() {
@@ -55,9 +56,15 @@ import SwitchyardSQL
         #expect(Fixtures.events.key(forHint: "4x") == .text(Array("4x".utf8)))
     }
 
-    private func key(_ group: ShardGroup, _ bytes: [UInt8]?, _ format: ParameterValue.Format, oid: UInt32 = 0) -> ShardKey? {
-        guard let bytes else { return group.key(forParameter: ParameterValue(bytes: nil, format: format, typeOID: oid)) }
-        return bytes.withUnsafeBytes { group.key(forParameter: ParameterValue(bytes: $0, format: format, typeOID: oid)) }
+    private func key(
+        _ group: ShardGroup, _ bytes: [UInt8]?, _ format: ParameterValue.Format, oid: UInt32 = 0
+    ) -> ShardKey? {
+        guard let bytes else {
+            return group.key(forParameter: ParameterValue(bytes: nil, format: format, typeOID: oid))
+        }
+        return bytes.withUnsafeBytes {
+            group.key(forParameter: ParameterValue(bytes: $0, format: format, typeOID: oid))
+        }
     }
 
     /// Binary integers are big-endian two's complement (PostgreSQL's int8send/int4send/int2send).

@@ -4,8 +4,9 @@ import SwitchyardSQL
 
 /// Analyses `sql` with a fresh analyzer.
 func analyze(_ sql: String, shardKeyColumns: Set<String> = [], standardConformingStrings: Bool = true) -> SQLAnalysis {
-    var analyzer = SQLAnalyzer(options: AnalyzerOptions(
-        standardConformingStrings: standardConformingStrings, shardKeyColumns: shardKeyColumns))
+    var analyzer = SQLAnalyzer(
+        options: AnalyzerOptions(
+            standardConformingStrings: standardConformingStrings, shardKeyColumns: shardKeyColumns))
     return analyzer.analyze(sql)
 }
 

@@ -1,8 +1,7 @@
 // ClassifierCommandTests: transaction control, session state and `switchyard.*` commands.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// Statement forms from the PostgreSQL 15 reference pages (BEGIN, START TRANSACTION, COMMIT,
 /// ROLLBACK, SAVEPOINT, SET, RESET, DISCARD, PREPARE, DECLARE...) and SPEC §3 for
@@ -94,7 +93,10 @@ import SwitchyardSQL
         ("DEALLOCATE PREPARE ALL", .deallocate(name: nil)),
         ("DECLARE c CURSOR FOR SELECT 1", .declareCursor(name: "c", withHold: false)),
         ("DECLARE c CURSOR WITH HOLD FOR SELECT * FROM t", .declareCursor(name: "c", withHold: true)),
-        ("DECLARE c BINARY INSENSITIVE NO SCROLL CURSOR WITHOUT HOLD FOR SELECT 1", .declareCursor(name: "c", withHold: false)),
+        (
+            "DECLARE c BINARY INSENSITIVE NO SCROLL CURSOR WITHOUT HOLD FOR SELECT 1",
+            .declareCursor(name: "c", withHold: false)
+        ),
         ("CLOSE c", .closeCursor(name: "c")),
         ("CLOSE ALL", .closeCursor(name: nil)),
         ("FETCH 10 FROM c", .fetch),

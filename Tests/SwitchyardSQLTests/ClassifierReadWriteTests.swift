@@ -1,8 +1,7 @@
 // ClassifierReadWriteTests: which statements are provably read-only, and why the others write.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// Expected kinds follow SPEC §3 "Read or write" and PostgreSQL's semantics: a statement reads
 /// only when it cannot change data or session state on the server it runs on.
@@ -43,7 +42,10 @@ import SwitchyardSQL
         ("EXPLAIN CREATE TABLE x AS SELECT 1", .explain),
         ("SELECT substring('abc' FROM 1 FOR 2)", .select),
         ("SELECT overlay('abc' PLACING 'x' FROM 2 FOR 1)", .select),
-        ("SELECT count(*) FILTER (WHERE x > 1) OVER (PARTITION BY y ORDER BY z ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t", .select),
+        (
+            "SELECT count(*) FILTER (WHERE x > 1) OVER (PARTITION BY y ORDER BY z ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM t",
+            .select
+        ),
         ("SELECT currval_name, lo_size, nextval FROM t", .select),
         ("SELECT * FROM t WHERE x IS DISTINCT FROM y AND z IS NOT DISTINCT FROM w", .select),
         ("SELECT * FROM t FOR READ ONLY", .select),
@@ -130,7 +132,10 @@ import SwitchyardSQL
         ("CREATE MATERIALIZED VIEW v AS SELECT 1", .schemaChange("CREATE MATERIALIZED VIEW")),
         ("CREATE SEQUENCE s", .schemaChange("CREATE SEQUENCE")),
         ("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'", .schemaChange("CREATE FUNCTION")),
-        ("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", .schemaChange("CREATE FUNCTION")),
+        (
+            "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END",
+            .schemaChange("CREATE FUNCTION")
+        ),
         ("CREATE EXTENSION IF NOT EXISTS pgcrypto", .schemaChange("CREATE EXTENSION")),
         ("CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f()", .schemaChange("CREATE TRIGGER")),
         ("DROP SCHEMA s CASCADE", .schemaChange("DROP SCHEMA")),

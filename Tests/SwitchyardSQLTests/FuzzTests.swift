@@ -1,8 +1,7 @@
 // FuzzTests: arbitrary bytes and token soups never trap, hang or break the analyzer's invariants.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// SplitMix64: a seeded generator, so a failure reproduces.
 struct SeededGenerator: RandomNumberGenerator {
@@ -19,15 +18,18 @@ struct SeededGenerator: RandomNumberGenerator {
 
 @Suite struct FuzzTests {
     /// Bytes that matter to the lexer, over-represented next to random ones.
-    static let interestingBytes: [UInt8] = Array("'\"$;()/*-\\eEuU&bBxXnN:.0123456789 \n\t".utf8) + [0x00, 0x80, 0xC3, 0xFF, 0x0B]
+    static let interestingBytes: [UInt8] =
+        Array("'\"$;()/*-\\eEuU&bBxXnN:.0123456789 \n\t".utf8) + [0x00, 0x80, 0xC3, 0xFF, 0x0B]
 
     static let vocabulary = [
         "SELECT", "FROM", "WHERE", "(", ")", ",", ";", "'x'", "$$", "$a$", "--", "/*", "*/", "E'\\'", "INSERT", "INTO",
-        "VALUES", "UPDATE", "SET", "DELETE", "MERGE", "WITH", "AS", "JOIN", "ON", "USING", "CASE", "WHEN", "THEN", "END",
+        "VALUES", "UPDATE", "SET", "DELETE", "MERGE", "WITH", "AS", "JOIN", "ON", "USING", "CASE", "WHEN", "THEN",
+        "END",
         "BEGIN", "FOR", "SHARE", "KEY", "NO", "t", "orders", "customer_id", "=", "-", "1", "$1", "IN", "AND", "OR",
         "BETWEEN", "::", "bigint", "text", "EXPLAIN", "ANALYZE", "CREATE", "TEMP", "TABLE", "FUNCTION", "ATOMIC",
         "\"q\"", "U&\"x\"", "U&'y'", "UESCAPE", "nextval", ".", "*", "RECURSIVE", "UNION", "LATERAL", "ONLY", "INTO",
-        "SHOW", "RESET", "switchyard", ".", "target", "PREPARE", "DECLARE", "CURSOR", "HOLD", "/* switchyard: primary */",
+        "SHOW", "RESET", "switchyard", ".", "target", "PREPARE", "DECLARE", "CURSOR", "HOLD",
+        "/* switchyard: primary */",
         "COPY", "TO", "STDOUT", "VALUES", "DEFAULT", "ROWS", "TABLESAMPLE", "OVERRIDING", "RETURNING", "DO", "CONFLICT",
     ]
 
@@ -80,7 +82,9 @@ struct SeededGenerator: RandomNumberGenerator {
         var random = SeededGenerator(seed: 0x5EED_0003)
         let readHeads: Set<Keyword> = [.select, .values, .table, .with, .show, .explain, .copy]
         for _ in 0..<3000 {
-            let words = (0..<Int.random(in: 1...30, using: &random)).map { _ in Self.vocabulary.randomElement(using: &random)! }
+            let words = (0..<Int.random(in: 1...30, using: &random)).map { _ in
+                Self.vocabulary.randomElement(using: &random)!
+            }
             let sql = words.joined(separator: " ")
             let tokens = Lexer.tokens(of: sql)
             for statement in analyze(sql).statements {

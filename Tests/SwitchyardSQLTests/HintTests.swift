@@ -1,8 +1,7 @@
 // HintTests: `/* switchyard: ... */` comments — grammar, and which statement they belong to.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// The hint grammar of SPEC §3: comma-separated `primary`, `replica`, `cluster=NAME`, `shard=N`,
 /// `shard_key=VALUE`, `all_shards`, in a comment whose body starts with `switchyard:`.

@@ -1,8 +1,7 @@
 // LexerTests: token boundaries and kinds for PostgreSQL's lexical edge cases.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// The expected tokens are derived by hand from PostgreSQL 15's lexical rules (`scan.l` and
 /// "Lexical Structure" in the manual, https://www.postgresql.org/docs/15/sql-syntax-lexical.html).
@@ -74,7 +73,12 @@ import SwitchyardSQL
         Case("x->>'k'", [(.identifier, "x"), (.operator, "->>"), (.string, "'k'")]),
         Case("a::int", [(.identifier, "a"), (.typecast, "::"), (.identifier, "int")]),
         Case("x := 1", [(.identifier, "x"), (.operator, ":="), (.number, "1")]),
-        Case("a[1:2]", [(.identifier, "a"), (.leftBracket, "["), (.number, "1"), (.colon, ":"), (.number, "2"), (.rightBracket, "]")]),
+        Case(
+            "a[1:2]",
+            [
+                (.identifier, "a"), (.leftBracket, "["), (.number, "1"), (.colon, ":"), (.number, "2"),
+                (.rightBracket, "]"),
+            ]),
         // Numbers.
         Case("1..2", [(.number, "1"), (.operator, ".."), (.number, "2")]),
         Case(".5e-3", [(.number, ".5e-3")]),
@@ -82,8 +86,12 @@ import SwitchyardSQL
         Case("1.5E+10x", [(.number, "1.5E+10"), (.identifier, "x")]),
         Case("t.5", [(.identifier, "t"), (.number, ".5")]),
         // Punctuation and stray bytes.
-        Case("(a, b);", [(.leftParenthesis, "("), (.identifier, "a"), (.comma, ","), (.identifier, "b"),
-                         (.rightParenthesis, ")"), (.semicolon, ";")]),
+        Case(
+            "(a, b);",
+            [
+                (.leftParenthesis, "("), (.identifier, "a"), (.comma, ","), (.identifier, "b"),
+                (.rightParenthesis, ")"), (.semicolon, ";"),
+            ]),
         Case("a\u{0B}b", [(.identifier, "a"), (.other, "\u{0B}"), (.identifier, "b")]),
         Case("é_ü", [(.identifier, "é_ü")]),
     ]

@@ -1,8 +1,7 @@
 // LexerValueTests: identifier folding and truncation, and the values of string constants.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// Expected values follow PostgreSQL 15's documented rules: unquoted names fold to lower case
 /// (ASCII only in UTF-8 databases), quoted names are exact, names are truncated to 63 bytes

@@ -1,8 +1,7 @@
 // PinningTests: statements that leave state only their server connection holds.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// SPEC §3 "Session state under transaction pooling": LISTEN, temporary tables, session advisory
 /// locks, `DECLARE ... WITH HOLD` and SQL-level PREPARE pin the client to its connection.

@@ -1,8 +1,7 @@
 // ShardKeyFactTests: key values taken from WHERE conjuncts, INSERT rows and SET lists.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// A predicate counts only when it bounds every row the statement touches: `key = v` or
 /// `key IN (...)` AND-ed at the top level of the statement's own WHERE (SPEC §3 "Sharding").
@@ -18,38 +17,101 @@ import SwitchyardSQL
         ("SELECT * FROM orders WHERE customer_id=-42", KeyPredicate(column: "customer_id", values: [.integer(-42)])),
         ("SELECT * FROM orders WHERE customer_id = +7", KeyPredicate(column: "customer_id", values: [.integer(7)])),
         ("SELECT * FROM orders WHERE 42 = customer_id", KeyPredicate(column: "customer_id", values: [.integer(42)])),
-        ("SELECT * FROM orders o WHERE o.customer_id = 42", KeyPredicate(column: "customer_id", qualifier: "o", values: [.integer(42)])),
-        ("SELECT * FROM public.orders WHERE public.orders.customer_id = 1",
-         KeyPredicate(column: "customer_id", qualifier: "orders", values: [.integer(1)])),
-        ("SELECT * FROM orders WHERE \"customer_id\" = 42", KeyPredicate(column: "customer_id", values: [.integer(42)])),
+        (
+            "SELECT * FROM orders o WHERE o.customer_id = 42",
+            KeyPredicate(column: "customer_id", qualifier: "o", values: [.integer(42)])
+        ),
+        (
+            "SELECT * FROM public.orders WHERE public.orders.customer_id = 1",
+            KeyPredicate(column: "customer_id", qualifier: "orders", values: [.integer(1)])
+        ),
+        (
+            "SELECT * FROM orders WHERE \"customer_id\" = 42",
+            KeyPredicate(column: "customer_id", values: [.integer(42)])
+        ),
         ("SELECT * FROM orders WHERE CUSTOMER_ID = 42", KeyPredicate(column: "customer_id", values: [.integer(42)])),
         ("SELECT * FROM orders WHERE customer_id = '42'", KeyPredicate(column: "customer_id", values: [.string("42")])),
         ("SELECT * FROM orders WHERE customer_id = $1", KeyPredicate(column: "customer_id", values: [.parameter(1)])),
-        ("SELECT * FROM orders WHERE customer_id = '42'::bigint", KeyPredicate(column: "customer_id", values: [.integer(42)])),
-        ("SELECT * FROM orders WHERE customer_id = ' 42 '::int8", KeyPredicate(column: "customer_id", values: [.integer(42)])),
-        ("SELECT * FROM orders WHERE customer_id = 42::text", KeyPredicate(column: "customer_id", values: [.string("42")])),
-        ("SELECT * FROM orders WHERE customer_id = $2::bigint", KeyPredicate(column: "customer_id", values: [.parameter(2)])),
-        ("SELECT * FROM orders WHERE customer_id = 9223372036854775807", KeyPredicate(column: "customer_id", values: [.integer(.max)])),
-        ("SELECT * FROM orders WHERE customer_id = -9223372036854775808", KeyPredicate(column: "customer_id", values: [.integer(.min)])),
-        ("SELECT * FROM orders WHERE customer_id IN (1, 2, $3)",
-         KeyPredicate(column: "customer_id", values: [.integer(1), .integer(2), .parameter(3)])),
-        ("SELECT * FROM orders WHERE customer_id = 1 AND status = 'x'", KeyPredicate(column: "customer_id", values: [.integer(1)])),
-        ("SELECT * FROM orders WHERE status = 'x' AND (customer_id = 1)", KeyPredicate(column: "customer_id", values: [.integer(1)])),
-        ("SELECT * FROM orders WHERE (status = 'x' AND customer_id = 1)", KeyPredicate(column: "customer_id", values: [.integer(1)])),
-        ("SELECT * FROM orders WHERE customer_id = 1 AND (a = 1 OR b = 2)", KeyPredicate(column: "customer_id", values: [.integer(1)])),
-        ("SELECT * FROM orders WHERE x BETWEEN 1 AND 2 AND customer_id = 5", KeyPredicate(column: "customer_id", values: [.integer(5)])),
-        ("SELECT * FROM orders WHERE customer_id = 5 GROUP BY x", KeyPredicate(column: "customer_id", values: [.integer(5)])),
-        ("SELECT * FROM orders WHERE customer_id = 5 ORDER BY x LIMIT 1", KeyPredicate(column: "customer_id", values: [.integer(5)])),
-        ("SELECT * FROM orders WHERE customer_id = 5 FOR UPDATE", KeyPredicate(column: "customer_id", values: [.integer(5)])),
-        ("SELECT * FROM orders o JOIN items i ON i.oid = o.id WHERE o.customer_id = 5",
-         KeyPredicate(column: "customer_id", qualifier: "o", values: [.integer(5)])),
-        ("UPDATE orders SET total = 1 WHERE customer_id = 7", KeyPredicate(column: "customer_id", values: [.integer(7)])),
+        (
+            "SELECT * FROM orders WHERE customer_id = '42'::bigint",
+            KeyPredicate(column: "customer_id", values: [.integer(42)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = ' 42 '::int8",
+            KeyPredicate(column: "customer_id", values: [.integer(42)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 42::text",
+            KeyPredicate(column: "customer_id", values: [.string("42")])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = $2::bigint",
+            KeyPredicate(column: "customer_id", values: [.parameter(2)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 9223372036854775807",
+            KeyPredicate(column: "customer_id", values: [.integer(.max)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = -9223372036854775808",
+            KeyPredicate(column: "customer_id", values: [.integer(.min)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id IN (1, 2, $3)",
+            KeyPredicate(column: "customer_id", values: [.integer(1), .integer(2), .parameter(3)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 1 AND status = 'x'",
+            KeyPredicate(column: "customer_id", values: [.integer(1)])
+        ),
+        (
+            "SELECT * FROM orders WHERE status = 'x' AND (customer_id = 1)",
+            KeyPredicate(column: "customer_id", values: [.integer(1)])
+        ),
+        (
+            "SELECT * FROM orders WHERE (status = 'x' AND customer_id = 1)",
+            KeyPredicate(column: "customer_id", values: [.integer(1)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 1 AND (a = 1 OR b = 2)",
+            KeyPredicate(column: "customer_id", values: [.integer(1)])
+        ),
+        (
+            "SELECT * FROM orders WHERE x BETWEEN 1 AND 2 AND customer_id = 5",
+            KeyPredicate(column: "customer_id", values: [.integer(5)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 5 GROUP BY x",
+            KeyPredicate(column: "customer_id", values: [.integer(5)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 5 ORDER BY x LIMIT 1",
+            KeyPredicate(column: "customer_id", values: [.integer(5)])
+        ),
+        (
+            "SELECT * FROM orders WHERE customer_id = 5 FOR UPDATE",
+            KeyPredicate(column: "customer_id", values: [.integer(5)])
+        ),
+        (
+            "SELECT * FROM orders o JOIN items i ON i.oid = o.id WHERE o.customer_id = 5",
+            KeyPredicate(column: "customer_id", qualifier: "o", values: [.integer(5)])
+        ),
+        (
+            "UPDATE orders SET total = 1 WHERE customer_id = 7",
+            KeyPredicate(column: "customer_id", values: [.integer(7)])
+        ),
         ("DELETE FROM orders WHERE customer_id = $2", KeyPredicate(column: "customer_id", values: [.parameter(2)])),
         ("SELECT * FROM events WHERE tenant = 'abc'", KeyPredicate(column: "tenant", values: [.string("abc")])),
         ("SELECT * FROM events WHERE tenant = E'a\\tb'", KeyPredicate(column: "tenant", values: [.string("a\tb")])),
         ("SELECT * FROM events WHERE tenant = $$x'y$$", KeyPredicate(column: "tenant", values: [.string("x'y")])),
-        ("SELECT * FROM events WHERE tenant = U&'!0041' UESCAPE '!'", KeyPredicate(column: "tenant", values: [.string("A")])),
-        ("EXPLAIN SELECT * FROM orders WHERE customer_id = 3", KeyPredicate(column: "customer_id", values: [.integer(3)])),
+        (
+            "SELECT * FROM events WHERE tenant = U&'!0041' UESCAPE '!'",
+            KeyPredicate(column: "tenant", values: [.string("A")])
+        ),
+        (
+            "EXPLAIN SELECT * FROM orders WHERE customer_id = 3",
+            KeyPredicate(column: "customer_id", values: [.integer(3)])
+        ),
     ]
 
     @Test(arguments: usable)
@@ -100,15 +162,19 @@ import SwitchyardSQL
     }
 
     @Test func severalKeyConjunctsAreAllRecorded() {
-        #expect(self.predicates("SELECT * FROM orders WHERE customer_id = 1 AND customer_id IN (1, 2)") == [
-            KeyPredicate(column: "customer_id", values: [.integer(1)]),
-            KeyPredicate(column: "customer_id", values: [.integer(1), .integer(2)]),
-        ])
+        #expect(
+            self.predicates("SELECT * FROM orders WHERE customer_id = 1 AND customer_id IN (1, 2)") == [
+                KeyPredicate(column: "customer_id", values: [.integer(1)]),
+                KeyPredicate(column: "customer_id", values: [.integer(1), .integer(2)]),
+            ])
     }
 
     static let inserts: [(String, [KeyValue?])] = [
         ("INSERT INTO orders (customer_id, total) VALUES (1, 2)", [.integer(1)]),
-        ("INSERT INTO orders (total, customer_id) VALUES (1, 2), (3, $1), (4, '5')", [.integer(2), .parameter(1), .string("5")]),
+        (
+            "INSERT INTO orders (total, customer_id) VALUES (1, 2), (3, $1), (4, '5')",
+            [.integer(2), .parameter(1), .string("5")]
+        ),
         ("INSERT INTO orders (customer_id) VALUES (DEFAULT)", [nil]),
         ("INSERT INTO orders (customer_id) VALUES (1 + 1), (-3)", [nil, .integer(-3)]),
         ("INSERT INTO orders (customer_id, x) VALUES (f(1, 2), 3), (4, g(5, 6))", [nil, .integer(4)]),
@@ -129,14 +195,17 @@ import SwitchyardSQL
     }
 
     @Test func insertsWithoutColumnListOrValuesHaveNoKeys() {
-        for sql in ["INSERT INTO orders VALUES (1, 2)", "INSERT INTO orders (customer_id) SELECT 1",
-                    "INSERT INTO orders DEFAULT VALUES"] {
+        for sql in [
+            "INSERT INTO orders VALUES (1, 2)", "INSERT INTO orders (customer_id) SELECT 1",
+            "INSERT INTO orders DEFAULT VALUES",
+        ] {
             #expect(statement(sql, shardKeyColumns: Self.keys).shardKeys.insertedColumns.isEmpty, "\(sql)")
         }
     }
 
     @Test func multiRowInsertWithMissingKeyValueIsRecordedAsNil() {
-        let facts = statement("INSERT INTO orders (total, customer_id) VALUES (1, 2), (3)", shardKeyColumns: Self.keys).shardKeys
+        let facts = statement("INSERT INTO orders (total, customer_id) VALUES (1, 2), (3)", shardKeyColumns: Self.keys)
+            .shardKeys
         #expect(facts.insertedColumns == [InsertedKeyColumn(column: "customer_id", values: [.integer(2), nil])])
     }
 
@@ -146,7 +215,10 @@ import SwitchyardSQL
         ("UPDATE orders SET (total, customer_id) = (1, 2) WHERE id = 1", ["customer_id"]),
         ("UPDATE orders SET total = (SELECT customer_id FROM x) WHERE id = 1", []),
         ("UPDATE orders SET total = 1 FROM x WHERE x.customer_id = 1", []),
-        ("INSERT INTO orders (customer_id) VALUES (5) ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id", ["customer_id"]),
+        (
+            "INSERT INTO orders (customer_id) VALUES (5) ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id",
+            ["customer_id"]
+        ),
         ("MERGE INTO orders USING s ON true WHEN MATCHED THEN UPDATE SET customer_id = 1", ["customer_id"]),
     ]
 

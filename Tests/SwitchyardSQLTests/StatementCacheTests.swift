@@ -1,8 +1,7 @@
 // StatementCacheTests: cached and fast-path answers equal full analysis; the cache stays bounded.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 @Suite struct StatementCacheTests {
     static let corpus = [
@@ -81,8 +80,10 @@ import SwitchyardSQL
         #expect(classifier.cache.hits + classifier.cache.misses == 0)
     }
 
-    static let nearMisses = [" BEGIN", "BEGIN READ ONLY", "BEGINS", "BEGIN -- x", "COMMIT PREPARED 'x'", "BEGIN;DELETE FROM t",
-                             "ROLLBACK TO s", "END;END;", "begin\u{0B}"]
+    static let nearMisses = [
+        " BEGIN", "BEGIN READ ONLY", "BEGINS", "BEGIN -- x", "COMMIT PREPARED 'x'", "BEGIN;DELETE FROM t",
+        "ROLLBACK TO s", "END;END;", "begin\u{0B}",
+    ]
 
     @Test(arguments: nearMisses)
     func textsCloseToAFastPathGetFullAnalysis(_ sql: String) {

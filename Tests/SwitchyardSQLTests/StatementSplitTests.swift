@@ -1,8 +1,7 @@
 // StatementSplitTests: where statements of a simple-query text begin and end.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// Semicolons end statements, except inside quotes, comments, dollar quotes, and the
 /// `BEGIN ATOMIC ... END` body of a SQL-standard function (PostgreSQL 14+).
@@ -16,10 +15,17 @@ import SwitchyardSQL
         ("SELECT /* ; */ 1", ["SELECT /* ; */ 1"]),
         ("SELECT \"a;b\" FROM t", ["SELECT \"a;b\" FROM t"]),
         ("  BEGIN ;\n UPDATE t SET a = 1 ;\n COMMIT ;  ", ["BEGIN", "UPDATE t SET a = 1", "COMMIT"]),
-        ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3",
-         ["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", "SELECT 3"]),
-        ("CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END; SELECT 4",
-         ["CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END", "SELECT 4"]),
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END; SELECT 3",
+            ["CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END", "SELECT 3"]
+        ),
+        (
+            "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END; SELECT 4",
+            [
+                "CREATE OR REPLACE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END",
+                "SELECT 4",
+            ]
+        ),
         ("BEGIN; SELECT CASE WHEN a THEN b END; END", ["BEGIN", "SELECT CASE WHEN a THEN b END", "END"]),
         ("SELECT 1; 'unterminated; SELECT 2", ["SELECT 1", "'unterminated; SELECT 2"]),
     ]

@@ -1,8 +1,7 @@
 // TableExtractionTests: the relations and functions a statement names, folded as PostgreSQL does.
 
-import Testing
-
 import SwitchyardSQL
+import Testing
 
 /// Which names are tables follows PostgreSQL's grammar: FROM/JOIN items, DML and DDL targets,
 /// subqueries and CTE bodies; CTE names and table functions are not tables.
@@ -17,8 +16,14 @@ import SwitchyardSQL
         ("SELECT * FROM U&\"d\\0061ta\"", ["data"]),
         ("SELECT * FROM ÉCOLE", ["École"]),
         ("SELECT * FROM " + String(repeating: "t", count: 70), [String(repeating: "t", count: 63)]),
-        ("SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c USING (id) CROSS JOIN d NATURAL JOIN e", ["a", "b", "c", "d", "e"]),
-        ("SELECT * FROM t1 NATURAL FULL OUTER JOIN t2 RIGHT OUTER JOIN t3 ON true INNER JOIN t4 ON true", ["t1", "t2", "t3", "t4"]),
+        (
+            "SELECT * FROM a JOIN b ON a.id = b.id LEFT JOIN c USING (id) CROSS JOIN d NATURAL JOIN e",
+            ["a", "b", "c", "d", "e"]
+        ),
+        (
+            "SELECT * FROM t1 NATURAL FULL OUTER JOIN t2 RIGHT OUTER JOIN t3 ON true INNER JOIN t4 ON true",
+            ["t1", "t2", "t3", "t4"]
+        ),
         ("SELECT * FROM a x, b AS y, c", ["a", "b", "c"]),
         ("SELECT * FROM t AS \"Alias\" JOIN u \"u2\" ON true", ["t", "u"]),
         ("SELECT * FROM a, a AS b", ["a"]),
@@ -29,7 +34,10 @@ import SwitchyardSQL
         ("WITH x AS (SELECT * FROM b) SELECT * FROM x JOIN c ON true", ["b", "c"]),
         ("WITH x(p, q) AS (SELECT 1, 2 FROM d) SELECT * FROM x", ["d"]),
         ("WITH x AS (SELECT 1 FROM a), y AS (SELECT 2 FROM b) SELECT * FROM x, y, c", ["a", "b", "c"]),
-        ("WITH RECURSIVE r AS (SELECT 1 FROM seed UNION ALL SELECT n FROM r JOIN edges ON true) SELECT * FROM r", ["seed", "edges"]),
+        (
+            "WITH RECURSIVE r AS (SELECT 1 FROM seed UNION ALL SELECT n FROM r JOIN edges ON true) SELECT * FROM r",
+            ["seed", "edges"]
+        ),
         ("SELECT * FROM (WITH inner_cte AS (SELECT * FROM a) SELECT * FROM inner_cte) s", ["a"]),
         ("SELECT * FROM generate_series(1, 3) g, t", ["t"]),
         ("SELECT * FROM a, LATERAL (SELECT * FROM b WHERE b.x = a.x) l", ["a", "b"]),
@@ -62,7 +70,10 @@ import SwitchyardSQL
         ("DELETE FROM a USING b, c WHERE a.id = b.id", ["a", "b", "c"]),
         ("DELETE FROM a USING b JOIN c USING (id)", ["a", "b", "c"]),
         ("DELETE FROM ONLY a x WHERE x.id = 1 RETURNING *", ["a"]),
-        ("MERGE INTO a t USING b s ON t.id = s.id WHEN MATCHED THEN UPDATE SET x = s.x WHEN NOT MATCHED THEN INSERT (id, x) VALUES (s.id, s.x)", ["a", "b"]),
+        (
+            "MERGE INTO a t USING b s ON t.id = s.id WHEN MATCHED THEN UPDATE SET x = s.x WHEN NOT MATCHED THEN INSERT (id, x) VALUES (s.id, s.x)",
+            ["a", "b"]
+        ),
         ("MERGE INTO a USING (SELECT * FROM b) s ON true WHEN MATCHED THEN DELETE", ["a", "b"]),
         ("COPY a (x, y) FROM STDIN", ["a"]),
         ("COPY (SELECT * FROM b JOIN c ON true) TO STDOUT", ["b", "c"]),
@@ -124,6 +135,7 @@ import SwitchyardSQL
         ("DECLARE c CURSOR FOR SELECT * FROM a", ["a"]),
         ("PREPARE q AS SELECT * FROM a WHERE id = $1", ["a"]),
         ("EXPLAIN ANALYZE DELETE FROM a WHERE id IN (SELECT id FROM b)", ["a", "b"]),
+        ("SELECT * FROM set JOIN delete ON true, key, comment", ["set", "delete", "key", "comment"]),
         ("SELECT 1", []),
         ("BEGIN", []),
     ]
@@ -142,7 +154,10 @@ import SwitchyardSQL
         ("SELECT ROW(1, 2) = ROW(1, 2)", []),
         ("SELECT left('abc', 1), right('abc', 1)", ["left", "right"]),
         ("SELECT * FROM generate_series(1, 3) g(i)", ["generate_series"]),
-        ("SELECT count(*) FILTER (WHERE a) OVER (PARTITION BY b), rank() OVER w FROM t WINDOW w AS (ORDER BY c)", ["count", "rank"]),
+        (
+            "SELECT count(*) FILTER (WHERE a) OVER (PARTITION BY b), rank() OVER w FROM t WINDOW w AS (ORDER BY c)",
+            ["count", "rank"]
+        ),
         ("SELECT f(g(h(1)))", ["f", "g", "h"]),
         ("SELECT now(), now()", ["now"]),
         ("INSERT INTO t (a) VALUES (nextval('s'))", ["nextval"]),
@@ -163,11 +178,13 @@ import SwitchyardSQL
 
     @Test func aliasesAreRecordedPerTable() {
         let analysis = statement("SELECT * FROM orders o JOIN orders AS o2 ON true JOIN items ON true")
-        #expect(analysis.tables == [
-            TableReference(name: QualifiedName(name: "orders"), aliases: ["o", "o2"]),
-            TableReference(name: QualifiedName(name: "items")),
-        ])
-        #expect(statement("UPDATE public.orders x SET a = 1").tables
-            == [TableReference(name: QualifiedName(schema: "public", name: "orders"), aliases: ["x"])])
+        #expect(
+            analysis.tables == [
+                TableReference(name: QualifiedName(name: "orders"), aliases: ["o", "o2"]),
+                TableReference(name: QualifiedName(name: "items")),
+            ])
+        #expect(
+            statement("UPDATE public.orders x SET a = 1").tables
+                == [TableReference(name: QualifiedName(schema: "public", name: "orders"), aliases: ["x"])])
     }
 }

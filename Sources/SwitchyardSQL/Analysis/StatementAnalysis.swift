@@ -106,7 +106,8 @@ package final class StatementAnalysis: Hashable, Sendable, CustomStringConvertib
 
     package static func == (lhs: StatementAnalysis, rhs: StatementAnalysis) -> Bool {
         lhs === rhs
-            || (lhs.kind == rhs.kind && lhs.tables == rhs.tables && lhs.functions == rhs.functions && lhs.hints == rhs.hints
+            || (lhs.kind == rhs.kind && lhs.tables == rhs.tables && lhs.functions == rhs.functions
+                && lhs.hints == rhs.hints
                 && lhs.shardKeys == rhs.shardKeys && lhs.pinning == rhs.pinning && lhs.range == rhs.range)
     }
 

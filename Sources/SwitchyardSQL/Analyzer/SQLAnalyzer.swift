@@ -68,15 +68,17 @@ package struct SQLAnalyzer {
                     hasStrayHints = true
                 }
             } else if statements.count == Self.maximumStatements {
-                statements.append(StatementAnalysis(
-                    kind: .write(.unrecognized), range: tokens[0].start..<text.count, hints: hints))
+                statements.append(
+                    StatementAnalysis(
+                        kind: .write(.unrecognized), range: tokens[0].start..<text.count, hints: hints))
                 break
             } else {
                 Self.matchParentheses(tokens, into: &closeIndex)
                 let statement = tokens.withUnsafeBufferPointer { tokenBuffer in
                     closeIndex.withUnsafeBufferPointer { closeBuffer in
                         var analyzer = StatementAnalyzer(
-                            lexer: lexer, tokens: tokenBuffer, closeIndex: closeBuffer, start: 0, end: tokenBuffer.count,
+                            lexer: lexer, tokens: tokenBuffer, closeIndex: closeBuffer, start: 0,
+                            end: tokenBuffer.count,
                             options: self.options)
                         return analyzer.analyze(hints: hints)
                     }
@@ -100,7 +102,9 @@ package struct SQLAnalyzer {
     /// `CREATE [OR REPLACE] FUNCTION|PROCEDURE` (SQL-standard bodies, PostgreSQL 14+), tracked
     /// the way psql does (`psqlscan.l`: BEGIN and CASE open a block, END closes one).
     /// - Returns: whether the text ended.
-    private static func lexStatement(_ lexer: inout Lexer, into tokens: inout [Token], hints: inout [HintComment]) -> Bool {
+    private static func lexStatement(
+        _ lexer: inout Lexer, into tokens: inout [Token], hints: inout [HintComment]
+    ) -> Bool {
         var isRoutine = false
         var blockDepth = 0
         while let token = lexer.next(tokenCount: tokens.count, hints: &hints) {

@@ -96,7 +96,8 @@ extension StatementAnalyzer {
         if self.isKind(.leftParenthesis, at: next) {
             let close = self.close(of: next)
             self.scan(from: next + 1, to: close, depth: 1)
-            readsQueryOrTable = !self.hasDataModifyingCTE && !self.hasLockingClause
+            readsQueryOrTable =
+                !self.hasDataModifyingCTE && !self.hasLockingClause
                 && !self.functions.contains { WriteFunctions.isBuiltIn($0.name) }
                 && self.leadingKeywordIsRead(next + 1)
             next = close + 1

@@ -144,6 +144,11 @@ extension StatementAnalyzer {
         if level.cte != .none, let resume = self.scanCTEList(at: index, level: &level) {
             return resume
         }
+        // Where a FROM item is due, any non-reserved word is a name, even one that is a key
+        // word elsewhere (a table called `set` or `delete`); ROWS FROM is the one exception.
+        if level.from == .expectItem, token.isName, !(keyword == .rows && self.keyword(at: index + 1) == .from) {
+            return self.scanFromItem(at: index, level: &level)
+        }
         switch keyword {
         case .with:
             guard level.atStatementStart else { return index + 1 }
@@ -173,7 +178,8 @@ extension StatementAnalyzer {
             }
             return index + 1
         case .from:
-            let isComparison = level.previous == .distinct && (level.beforePrevious == .is || level.beforePrevious == .not)
+            let isComparison =
+                level.previous == .distinct && (level.beforePrevious == .is || level.beforePrevious == .not)
             if level.isQueryLevel, !isComparison {
                 level.from = .expectItem
                 level.lastItemJoined = false

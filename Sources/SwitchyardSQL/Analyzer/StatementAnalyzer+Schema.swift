@@ -80,7 +80,9 @@ extension StatementAnalyzer {
             case .references:
                 index = self.recordTable(at: index + 1)
                 continue
-            case .like where index > 0 && (self.tokens[index - 1].kind == .leftParenthesis || self.tokens[index - 1].kind == .comma):
+            case .like
+            where index > 0
+                && (self.tokens[index - 1].kind == .leftParenthesis || self.tokens[index - 1].kind == .comma):
                 index = self.recordTable(at: index + 1)
                 continue
             case .inherits where self.isKind(.leftParenthesis, at: index + 1):

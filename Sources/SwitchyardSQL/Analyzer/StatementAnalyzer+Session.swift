@@ -130,7 +130,9 @@ extension StatementAnalyzer {
         let value: String
         switch token.kind {
         case .identifier, .quotedIdentifier, .unicodeIdentifier:
-            guard let name = self.lexer.name(of: token) else { return .invalidValue(setting, self.sourceText(bytes: token.range)) }
+            guard let name = self.lexer.name(of: token) else {
+                return .invalidValue(setting, self.sourceText(bytes: token.range))
+            }
             value = name
         case .number:
             value = self.sourceText(bytes: token.range)
@@ -142,7 +144,9 @@ extension StatementAnalyzer {
         }
         switch setting {
         case .target:
-            guard let target = TargetPreference(rawValue: value.lowercased()) else { return .invalidValue(setting, value) }
+            guard let target = TargetPreference(rawValue: value.lowercased()) else {
+                return .invalidValue(setting, value)
+            }
             return .setTarget(target)
         case .cluster:
             guard !value.isEmpty else { return .invalidValue(setting, value) }

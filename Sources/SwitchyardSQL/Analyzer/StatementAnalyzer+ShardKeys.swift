@@ -121,7 +121,9 @@ extension StatementAnalyzer {
             parts.append(part)
             next += 2
         }
-        guard parts.count <= 3, let column = parts.last, self.options.shardKeyColumns.contains(column) else { return nil }
+        guard parts.count <= 3, let column = parts.last, self.options.shardKeyColumns.contains(column) else {
+            return nil
+        }
         return (column, parts.count > 1 ? parts[parts.count - 2] : nil, next)
     }
 

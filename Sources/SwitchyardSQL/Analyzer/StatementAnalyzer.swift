@@ -253,7 +253,8 @@ struct StatementAnalyzer {
     func uppercased(at index: Int) -> String {
         guard index < self.end else { return "" }
         let token = self.tokens[index]
-        return String(decoding: self.lexer.text[token.range].map { $0 &- UInt8(ascii: "a") < 26 ? $0 - 32 : $0 }, as: UTF8.self)
+        return String(
+            decoding: self.lexer.text[token.range].map { $0 &- UInt8(ascii: "a") < 26 ? $0 - 32 : $0 }, as: UTF8.self)
     }
 
     private mutating func finish(_ kind: StatementKind, hints: RoutingHints) -> StatementAnalysis {

@@ -27,7 +27,8 @@ enum FastPath {
         while wordEnd < text.count, (text[wordEnd] | 0x20) &- UInt8(ascii: "a") < 26 { wordEnd += 1 }
         for index in wordEnd..<text.count {
             switch text[index] {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ";"): continue
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ";"):
+                continue
             default: return nil
             }
         }

@@ -62,7 +62,8 @@ struct KeywordTable: Sendable {
 
     @inline(__always)
     private static func slot(of word: PackedWord) -> Int {
-        let mixed = (word.a &* 0x9E37_79B9_7F4A_7C15) ^ (word.b &* 0xC2B2_AE3D_27D4_EB4F) ^ (word.c &* 0x1656_67B1_9E37_79F9)
+        let mixed =
+            (word.a &* 0x9E37_79B9_7F4A_7C15) ^ (word.b &* 0xC2B2_AE3D_27D4_EB4F) ^ (word.c &* 0x1656_67B1_9E37_79F9)
         return Int(truncatingIfNeeded: mixed >> UInt64(64 - Self.slotBits))
     }
 

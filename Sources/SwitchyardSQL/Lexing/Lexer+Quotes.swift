@@ -70,7 +70,8 @@ extension Lexer {
             return true
         }
         if matches {
-            hints.append(HintComment(body: (index + prefix.utf8CodeUnitCount)..<body.upperBound, tokenIndex: tokenCount))
+            hints.append(
+                HintComment(body: (index + prefix.utf8CodeUnitCount)..<body.upperBound, tokenIndex: tokenCount))
         }
     }
 

@@ -178,15 +178,19 @@ extension Lexer {
                 }
             case UInt8(ascii: "u"), UInt8(ascii: "U"):
                 let count = escaped == UInt8(ascii: "u") ? 4 : 8
-                guard index + count <= end, let value = UnicodeEscapes.hexNumber(self.text, index, count) else { return nil }
+                guard index + count <= end, let value = UnicodeEscapes.hexNumber(self.text, index, count) else {
+                    return nil
+                }
                 index += count
                 if (0xD800...0xDBFF).contains(value) {
                     // A high surrogate must be followed by \uXXXX holding the low one.
-                    guard index + 6 <= end, self.text[index] == UInt8(ascii: "\\"), self.text[index + 1] == UInt8(ascii: "u"),
+                    guard index + 6 <= end, self.text[index] == UInt8(ascii: "\\"),
+                        self.text[index + 1] == UInt8(ascii: "u"),
                         let low = UnicodeEscapes.hexNumber(self.text, index + 2, 4), (0xDC00...0xDFFF).contains(low)
                     else { return nil }
                     index += 6
-                    guard UnicodeEscapes.appendScalar(0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00), to: &bytes) else { return nil }
+                    guard UnicodeEscapes.appendScalar(0x10000 + ((value - 0xD800) << 10) + (low - 0xDC00), to: &bytes)
+                    else { return nil }
                 } else {
                     guard UnicodeEscapes.appendScalar(value, to: &bytes) else { return nil }
                 }

@@ -201,7 +201,8 @@ package struct Lexer {
             if !hasNonSQLCharacter {
                 repeat {
                     end -= 1
-                } while end - start > 1 && (self.text[end - 1] == UInt8(ascii: "+") || self.text[end - 1] == UInt8(ascii: "-"))
+                } while end - start > 1
+                    && (self.text[end - 1] == UInt8(ascii: "+") || self.text[end - 1] == UInt8(ascii: "-"))
             }
         }
         self.position = end
@@ -226,7 +227,9 @@ package struct Lexer {
         let delimiterLength = tagEnd + 1 - start
         var index = tagEnd + 1
         while index < self.text.count {
-            if self.text[index] == UInt8(ascii: "$"), self.matchesDelimiter(at: index, delimiterStart: start, length: delimiterLength) {
+            if self.text[index] == UInt8(ascii: "$"),
+                self.matchesDelimiter(at: index, delimiterStart: start, length: delimiterLength)
+            {
                 self.position = index + delimiterLength
                 return Token(kind: .dollarString, start: start, end: self.position)
             }

@@ -37,7 +37,9 @@ enum UnicodeEscapes {
             if let high = pendingHighSurrogate {
                 guard (0xDC00...0xDFFF).contains(value) else { return nil }
                 pendingHighSurrogate = nil
-                guard Self.appendScalar(0x10000 + ((high - 0xD800) << 10) + (value - 0xDC00), to: &bytes) else { return nil }
+                guard Self.appendScalar(0x10000 + ((high - 0xD800) << 10) + (value - 0xDC00), to: &bytes) else {
+                    return nil
+                }
             } else if (0xD800...0xDBFF).contains(value) {
                 pendingHighSurrogate = value
             } else {
