@@ -123,6 +123,8 @@ struct SeededGenerator: RandomNumberGenerator {
             "WITH " + (0..<5_000).map { "c\($0) AS (SELECT 1)" }.joined(separator: ", ") + " SELECT * FROM "
                 + (0..<5_000).map { "c\($0)" }.joined(separator: ", "),
             String(repeating: "SELECT 1 /* switchyard: primary */;", count: 5_000),
+            String(repeating: "EXPLAIN ", count: 100_000) + "SELECT 1",
+            String(repeating: "PREPARE q AS ", count: 50_000) + "SELECT 1",
         ]
         for sql in inputs {
             let analysis = analyze(sql, shardKeyColumns: ["customer_id"])

@@ -30,6 +30,7 @@ struct StatementAnalyzer {
     var hasDataModifyingCTE = false
     var hasSelectInto = false
     var isTooDeep = false
+    private var classifyDepth = 0
     /// False for EXPLAIN without ANALYZE: nothing runs, so no function is called and nothing
     /// can pin the session.
     var executesStatement = true
@@ -186,6 +187,10 @@ struct StatementAnalyzer {
     /// and PREPARE), recording what it names along the way.
     mutating func classify(from index: Int) -> StatementKind {
         guard index < self.end else { return .empty }
+        // EXPLAIN EXPLAIN ... or PREPARE ... AS PREPARE ... would recurse without end.
+        self.classifyDepth += 1
+        defer { self.classifyDepth -= 1 }
+        guard self.classifyDepth <= 4 else { return .write(.unrecognized) }
         switch self.keyword(at: index) {
         case .select, .values, .table, .with, .insert, .update, .delete, .merge:
             return self.classifyQuery(from: index)
