@@ -1,1 +1,0 @@
-// SwitchyardRouting: module placeholder, replaced as the module grows.

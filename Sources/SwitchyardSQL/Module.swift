@@ -1,1 +1,0 @@
-// SwitchyardSQL: module placeholder, replaced as the module grows.

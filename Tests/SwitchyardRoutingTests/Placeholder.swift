@@ -1,1 +1,0 @@
-// SwitchyardRoutingTests: placeholder.
