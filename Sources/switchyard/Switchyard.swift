@@ -7,7 +7,7 @@ struct Switchyard: ParsableCommand {
         commandName: "switchyard",
         abstract: "A PostgreSQL wire-protocol proxy that routes, pools and fails over.",
         version: SwitchyardVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, RouteCommand.self, DemoCommand.self]
     )
 }
 
