@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardSQL"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardConfig", dependencies: ["TOMLKit"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "SwitchyardHealth", swiftSettings: swiftSettings),
         .target(
             name: "SwitchyardSession",
             dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
             name: "SwitchyardDaemon",
             dependencies: [
                 "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardConfig",
-                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO",
+                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO", "SwitchyardHealth",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -86,6 +87,7 @@ let package = Package(
         .testTarget(name: "SwitchyardConfigTests", dependencies: ["SwitchyardConfig"], swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardSessionTests", dependencies: ["SwitchyardSession", "SwitchyardWire", "SwitchyardCrypto"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "SwitchyardHealthTests", dependencies: ["SwitchyardHealth"], swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
