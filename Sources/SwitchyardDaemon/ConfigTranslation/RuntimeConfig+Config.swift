@@ -1,7 +1,9 @@
 // RuntimeConfig+Config: the one place a validated Config becomes the data plane's settings.
 import SwitchyardConfig
 import SwitchyardCrypto
+import SwitchyardHealth
 import SwitchyardIO
+import SwitchyardRouting
 import SwitchyardSession
 
 /// A configured host name that does not resolve.
@@ -65,8 +67,34 @@ extension RuntimeConfig {
         }
         var databases: [String: DatabaseEntry] = [:]
         for database in config.orderedDatabases {
-            databases[database.name] = DatabaseEntry(name: database.name, cluster: database.cluster)
+            let loadBalancing: LoadBalancing
+            switch database.loadBalance {
+            case .roundRobin: loadBalancing = .roundRobin
+            case .leastConnections: loadBalancing = .leastConnections
+            case .random: loadBalancing = .random
+            }
+            let primaryReads: PrimaryReadPolicy
+            switch database.primaryReads {
+            case .never: primaryReads = .never
+            case .fallback: primaryReads = .fallback
+            case .always: primaryReads = .always
+            }
+            let readAfterWrite: ReadAfterWritePolicy
+            switch database.readAfterWrite {
+            case .none: readAfterWrite = .none
+            case .window: readAfterWrite = .window(milliseconds: database.readAfterWriteWindowMs)
+            case .lsn: readAfterWrite = .lsn
+            }
+            databases[database.name] = DatabaseEntry(
+                name: database.name,
+                cluster: database.cluster,
+                loadBalancing: loadBalancing,
+                primaryReads: primaryReads,
+                readAfterWrite: readAfterWrite,
+                allowsCrossClusterTransactions: database.crossClusterTransactions == .twoPhase
+            )
         }
+        let health = config.health
         let proxy = config.proxy
         self.init(
             listen: listen,
@@ -83,7 +111,18 @@ extension RuntimeConfig {
             maxPreparedStatements: proxy.maxPreparedStatements,
             users: users,
             clusters: clusters,
-            databases: databases
+            databases: databases,
+            router: Router(table: try RoutingTable(config)),
+            health: HealthPolicy(
+                intervalMs: health.intervalMs,
+                timeoutMs: health.timeoutMs,
+                failureThreshold: health.failureThreshold,
+                maxReplicaLagBytes: UInt64(max(0, health.maxReplicaLagBytes)),
+                promote: health.promote == .auto ? .auto : .external,
+                promoteAfterMs: health.promoteAfterMs
+            ),
+            healthUser: health.user,
+            healthPassword: health.password
         )
     }
 }

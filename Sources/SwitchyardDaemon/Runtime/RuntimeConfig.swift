@@ -1,5 +1,7 @@
 // RuntimeConfig: the immutable settings snapshot the event loops run on, built from Config.
+import SwitchyardHealth
 import SwitchyardIO
+import SwitchyardRouting
 import SwitchyardSession
 
 /// How long a client keeps its server connections.
@@ -27,6 +29,13 @@ package struct RuntimeConfig: Sendable {
     package var users: [String: UserEntry]
     package var clusters: [String: ClusterEntry]
     package var databases: [String: DatabaseEntry]
+    /// Routing rules, compiled.
+    package var router: Router
+    /// Health-check timing, thresholds and promotion.
+    package var health: HealthPolicy
+    /// Health-check login for clusters without their own `user`.
+    package var healthUser: String?
+    package var healthPassword: String?
 
     package init(
         listen: SocketAddress,
@@ -43,7 +52,13 @@ package struct RuntimeConfig: Sendable {
         maxPreparedStatements: Int = 1_000,
         users: [String: UserEntry],
         clusters: [String: ClusterEntry],
-        databases: [String: DatabaseEntry]
+        databases: [String: DatabaseEntry],
+        router: Router,
+        health: HealthPolicy = HealthPolicy(
+            intervalMs: 1000, timeoutMs: 1000, failureThreshold: 2, maxReplicaLagBytes: 16 << 20,
+            promote: .external, promoteAfterMs: 10_000),
+        healthUser: String? = nil,
+        healthPassword: String? = nil
     ) {
         self.listen = listen
         self.workers = workers
@@ -60,6 +75,10 @@ package struct RuntimeConfig: Sendable {
         self.users = users
         self.clusters = clusters
         self.databases = databases
+        self.router = router
+        self.health = health
+        self.healthUser = healthUser
+        self.healthPassword = healthPassword
     }
 }
 
@@ -136,15 +155,62 @@ package struct ClusterEntry: Sendable {
 
     /// The configured primary, if any.
     package var primary: ServerEntry? { self.servers.first { $0.role == .primary } }
+
+    /// The server login for `user` (with `secret`, and a ClientKey recovered from its SCRAM
+    /// login if any): the cluster's own credentials when it has them, else the client's.
+    package func credentials(user: String, secret: StoredSecret, clientKey: [UInt8]?) -> ServerLoginCredentials {
+        if let clusterUser = self.user {
+            return ServerLoginCredentials(user: clusterUser, secret: self.password.map { .plaintext($0) })
+        }
+        return ServerLoginCredentials(user: user, secret: secret, recoveredClientKey: clientKey)
+    }
 }
 
-/// A `[databases.X]` entry: the name clients use and the cluster it maps to.
+/// How reads are spread over a cluster's replicas.
+package enum LoadBalancing: Sendable, Equatable {
+    case roundRobin
+    case leastConnections
+    case random
+}
+
+/// Whether the primary takes reads: never, only when no replica is usable, or in the rotation.
+package enum PrimaryReadPolicy: Sendable, Equatable {
+    case never
+    case fallback
+    case always
+}
+
+/// How a client's reads see its own writes.
+package enum ReadAfterWritePolicy: Sendable, Equatable {
+    case none
+    /// Reads go to the primary for this long after the client's write.
+    case window(milliseconds: Int)
+    /// Reads go only to replicas that replayed the primary's WAL position at the client's commit.
+    case lsn
+}
+
+/// A `[databases.X]` entry: the name clients use, its default cluster and its read policies.
 package struct DatabaseEntry: Sendable {
     package var name: String
     package var cluster: String
+    package var loadBalancing: LoadBalancing
+    package var primaryReads: PrimaryReadPolicy
+    package var readAfterWrite: ReadAfterWritePolicy
+    package var allowsCrossClusterTransactions: Bool
 
-    package init(name: String, cluster: String) {
+    package init(
+        name: String,
+        cluster: String,
+        loadBalancing: LoadBalancing = .roundRobin,
+        primaryReads: PrimaryReadPolicy = .fallback,
+        readAfterWrite: ReadAfterWritePolicy = .none,
+        allowsCrossClusterTransactions: Bool = true
+    ) {
         self.name = name
         self.cluster = cluster
+        self.loadBalancing = loadBalancing
+        self.primaryReads = primaryReads
+        self.readAfterWrite = readAfterWrite
+        self.allowsCrossClusterTransactions = allowsCrossClusterTransactions
     }
 }
