@@ -39,6 +39,7 @@ package struct SQLState: Hashable, Sendable, ExpressibleByStringLiteral, CustomS
 
     // Class 25 — Invalid Transaction State
     package static let activeSQLTransaction: SQLState = "25001"
+    package static let noActiveSQLTransaction: SQLState = "25P01"
     package static let inFailedSQLTransaction: SQLState = "25P02"
     package static let idleInTransactionSessionTimeout: SQLState = "25P03"
 

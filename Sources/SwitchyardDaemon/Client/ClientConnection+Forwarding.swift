@@ -1,5 +1,7 @@
 // ClientConnection+Forwarding: client messages to the linked server, with prepared statements
 // renamed to the proxy's shared names and prepared on demand.
+import SwitchyardRouting
+import SwitchyardSQL
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -71,13 +73,18 @@ extension ClientConnection {
         case .close:
             return self.closeStatementWithoutServer(frame) ?? .needsServer
         case .parse where !self.isDiscardingUntilSync && !self.isTransactionLost:
-            return self.parseWithoutServer(frame) ?? .needsServer
+            if let step = self.parseWithoutServer(frame) { return step }
+            return self.routeExtendedBatch(IOBufferView(bytes: self.inbound!.readableView))
         case .query:
             if self.isTransactionLost { return self.answerLostTransaction(frame) }
-            return .needsServer
-        case .parse, .bind, .describe, .execute, .functionCall:
+            return self.routeQuery(frame)
+        case .parse, .bind, .describe, .execute:
             if self.isDiscardingUntilSync { return .consumed }
             if self.isTransactionLost { return self.answerLostTransaction(frame) }
+            return self.routeExtendedBatch(IOBufferView(bytes: self.inbound!.readableView))
+        case .functionCall:
+            if self.isTransactionLost { return self.answerLostTransaction(frame) }
+            self.pendingTarget = nil
             return .needsServer
         case .password, nil:
             self.fail(ProxyError(.protocolViolation, .fatal, "invalid frontend message type \(id)"))
@@ -110,7 +117,8 @@ extension ClientConnection {
         guard !parse.name.isEmpty, self.statements[parse.name] == nil else { return nil }
         let (id, isValidated) = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes)
         guard isValidated else { return nil }
-        self.statements[parse.name] = ClientStatement(id: id, query: parse.query, parameterTypes: parse.parameterTypes)
+        self.statements[parse.name] = ClientStatement(
+            id: id, query: parse.query, parameterTypes: parse.parameterTypes, analysis: self.analyzeStatement(parse.query))
         self.isInExtendedBatch = true
         self.appendSynthetic(.parseComplete)
         return .consumed
@@ -123,6 +131,8 @@ extension ClientConnection {
         }
         switch FrontendMessageID(rawValue: id) {
         case .query:
+            let text = Self.queryText(frame)
+            if self.noteSessionEffects(self.context.classifier.analyze(text), text: text) { return .consumed }
             server.unnamedOwner = 0
             server.appendOutput(frame)
             server.queue.push(PendingRequest(.simpleQuery))
@@ -170,9 +180,12 @@ extension ClientConnection {
             return .stop
         }
         self.isInExtendedBatch = true
+        let analysis = self.batchAnalyses.removeValue(forKey: parse.name) ?? self.analyzeStatement(parse.query)
+        if !analysis.pinning.isEmpty { self.isPinned = true }
         if parse.name.isEmpty {
             self.unnamedToken = self.context.makeID()
-            self.unnamedStatement = ClientStatement(id: 0, query: parse.query, parameterTypes: parse.parameterTypes)
+            self.unnamedStatement = ClientStatement(
+                id: 0, query: parse.query, parameterTypes: parse.parameterTypes, analysis: analysis)
             server.unnamedOwner = self.unnamedToken
             server.appendOutput(frame)
             server.queue.push(PendingRequest(.parse))
@@ -186,7 +199,8 @@ extension ClientConnection {
             return .consumed
         }
         let id = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes).id
-        self.statements[parse.name] = ClientStatement(id: id, query: parse.query, parameterTypes: parse.parameterTypes)
+        self.statements[parse.name] = ClientStatement(
+            id: id, query: parse.query, parameterTypes: parse.parameterTypes, analysis: analysis)
         if server.statements.contains(id) {
             server.queue.push(.parseComplete) { self.appendSynthetic($0) }
         } else {

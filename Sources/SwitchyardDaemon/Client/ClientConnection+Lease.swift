@@ -1,27 +1,74 @@
-// ClientConnection+Lease: getting a server connection, giving it back, and losing it.
+// ClientConnection+Lease: getting a server connection for a unit of work, giving it back, losing it.
+import SwitchyardRouting
+import SwitchyardSQL
 import Logging
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
 
 extension ClientConnection {
-    /// Asks the pool for a server connection; processing resumes when it arrives.
+    /// Asks for a server connection for `pendingTarget` (the default cluster's primary when the
+    /// routing left none); processing resumes when it arrives.
     func requestLease() {
-        guard let pool = self.pool, !self.isWaitingForLease else { return }
+        guard !self.isWaitingForLease, let database = self.database else { return }
+        let target = self.pendingTarget ?? LeaseTarget(cluster: database.cluster, role: .primary)
         self.isWaitingForLease = true
         self.leaseDeadline = self.context.loop.now &+ UInt64(self.context.config.queryWaitTimeoutMs) * 1_000_000
-        pool.lease(for: self)
+        self.lease(target)
+    }
+
+    /// Tries again after a primary appeared.
+    func retryLease() {
+        guard self.isWaitingForLease, let database = self.database else { return }
+        self.lease(self.pendingTarget ?? LeaseTarget(cluster: database.cluster, role: .primary))
+    }
+
+    private func lease(_ target: LeaseTarget) {
+        if let parked = self.parked.removeValue(forKey: target), !parked.isClosed {
+            self.linkTarget = target
+            self.leaseGranted(parked)
+            return
+        }
+        switch self.context.chooseServer(for: target, client: self) {
+        case .server(let index, let reason):
+            guard let cluster = self.context.config.clusters[target.cluster], let user = self.user else {
+                self.leaseFailed(ProxyError(.connectionFailure, .error, "cluster \"\(target.cluster)\" is not configured"))
+                return
+            }
+            if let reason { self.context.stats.primaryReads[reason, default: 0] += 1 }
+            let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: self.clientKey)
+            let pool = self.context.pool(server: cluster.servers[index], cluster: cluster, credentials: credentials)
+            self.linkTarget = target
+            self.waitingPool = pool
+            pool.lease(for: self)
+        case .noPrimary:
+            self.context.waitForPrimary(self, cluster: target.cluster)
+        case .failed(let error):
+            self.leaseFailed(error)
+        }
+    }
+
+    /// Stops waiting (the client left or its wait ended).
+    func cancelLeaseWait() {
+        guard self.isWaitingForLease else { return }
+        self.isWaitingForLease = false
+        self.waitingPool?.cancelWait(self)
+        self.waitingPool = nil
+        self.context.cancelPrimaryWait(self)
     }
 
     /// The pool gave this client `server`.
     func leaseGranted(_ server: ServerConnection) {
         self.isWaitingForLease = false
+        self.waitingPool = nil
         if case .awaitingServerParameters = self.phase {
             // The connection only had to exist: its login told the pool what to report.
             self.finishLogin()
             self.flush()
-            if self.context.config.poolMode == .session {
-                self.attach(server)
+            if self.context.config.poolMode == .session, let target = self.linkTarget {
+                server.client = self
+                server.phase = .leased
+                self.parked[target] = server
             } else {
                 server.pool.release(server)
             }
@@ -34,28 +81,36 @@ extension ClientConnection {
         }
     }
 
-    /// Links `server` to this client and brings its session settings to the client's.
+    /// Links `server` to this client and brings its session to the client's: settings replayed,
+    /// a deferred BEGIN sent.
     private func attach(_ server: ServerConnection) {
         self.link = server
         server.client = self
         server.phase = .leased
+        var writer = WireWriter()
         if let replay = self.settings.replay(over: server.applied) {
-            var writer = WireWriter(capacity: replay.utf8.count + 8)
             FrontendMessage.Query(sql: replay).encode(into: &writer)
-            server.appendOutput(writer.bytes)
             server.queue.push(PendingRequest(.simpleQuery, .swallow))
             server.unnamedOwner = 0
             server.applied = self.settings
         }
+        if let begin = self.deferredBegin {
+            self.deferredBegin = nil
+            FrontendMessage.Query(sql: begin).encode(into: &writer)
+            server.queue.push(PendingRequest(.simpleQuery, .swallow))
+            server.unnamedOwner = 0
+        }
+        if writer.count > 0 { server.appendOutput(writer.bytes) }
     }
 
-    /// No server connection came within query_wait_timeout_ms, or the server refused the login.
+    /// No server connection came within query_wait_timeout_ms, or none could be chosen.
     func leaseFailed(_ error: some ClientFacingError) {
-        self.isWaitingForLease = false
+        self.cancelLeaseWait()
         if case .awaitingServerParameters = self.phase {
             self.fail(ProxyError(error.sqlState, .fatal, error.message, detail: error.detail, hint: error.hint))
             return
         }
+        self.context.stats.errors += 1
         self.context.logger.info(
             "server connection wait failed",
             metadata: ["client.id": "\(self.id)", "sqlstate": "\(error.sqlState)", "error": "\(error.message)"]
@@ -66,8 +121,9 @@ extension ClientConnection {
 
     /// Fails the unit of work at the head of the input: a simple query, or an extended batch
     /// up to its Sync, as if a server had raised `error`.
-    private func abandonCurrentUnit(with error: some ClientFacingError) {
+    func abandonCurrentUnit(with error: some ClientFacingError) {
         self.appendError(error)
+        self.pendingTarget = nil
         if let buffer = self.inbound, let header = try? FrameHeader.parse(buffer.readableView, at: 0, limit: Int.max),
             header.id == FrontendMessageID.query.rawValue || header.id == FrontendMessageID.functionCall.rawValue,
             header.frameSize <= buffer.readableBytes
@@ -83,17 +139,20 @@ extension ClientConnection {
     /// The linked server finished everything asked of it (ReadyForQuery, nothing pending).
     func serverBecameReady(_ server: ServerConnection) {
         guard server === self.link else { return }
-        if self.context.config.poolMode == .transaction && !self.isPinned && server.transactionStatus == .idle
-            && !server.isDoomed
-        {
-            self.unlink(server)
+        self.unitFinished(on: server)
+        guard server.transactionStatus == .idle, !server.isDoomed, !self.isPinned, server.queue.isEmpty else { return }
+        self.unlink(server)
+        if self.context.config.poolMode == .session, let target = self.linkTarget {
+            self.parked[target] = server
+        } else {
             server.pool.release(server)
         }
+        self.linkTarget = nil
     }
 
-    private func unlink(_ server: ServerConnection) {
+    func unlink(_ server: ServerConnection) {
         self.link = nil
-        server.client = nil
+        if self.context.config.poolMode == .transaction { server.client = nil }
     }
 
     /// A statement the client asked to prepare was not created (its Parse failed or was skipped).
@@ -107,17 +166,26 @@ extension ClientConnection {
         }
     }
 
-    /// The linked server connection broke. The client keeps its connection: what was in flight
-    /// fails with 08006, and a transaction that was open is over (answered here until ROLLBACK).
+    /// A server connection of this client broke. The client keeps its connection: what was in
+    /// flight fails with 08006, and a transaction that was open is over (answered here until ROLLBACK).
     func serverLost(_ server: ServerConnection, awaitingReady: Bool) {
-        guard server === self.link, !self.isClosed else { return }
+        guard !self.isClosed else { return }
+        for (target, parked) in self.parked where parked === server { self.parked[target] = nil }
+        guard server === self.link else { return }
         self.link = nil
-        let error = ProxyError(.connectionFailure, .error, "server connection lost", detail: "The server \(server.serverName) closed the connection or could not be reached.")
-        let wasInTransaction = self.transactionStatus != .idle
-        if wasInTransaction {
+        self.linkTarget = nil
+        self.context.stats.errors += 1
+        let error = ProxyError(
+            .connectionFailure,
+            .error,
+            "server connection lost",
+            detail: "The server \(server.serverName) closed the connection or could not be reached."
+        )
+        if self.transactionStatus != .idle {
             self.isTransactionLost = true
             self.transactionStatus = .failed
         }
+        self.pendingSettings.removeAll()
         if awaitingReady || self.isInExtendedBatch {
             self.appendError(error)
             if self.isInExtendedBatch && !awaitingReady {
@@ -128,7 +196,10 @@ extension ClientConnection {
             self.isInExtendedBatch = false
         }
         self.flush()
-        if self.isPinned { self.isPinned = false }
+        if self.isPinned {
+            // What pinned the session (temporary tables, locks, LISTEN) died with the server.
+            self.isPinned = false
+        }
     }
 
     /// Inside a transaction whose server was lost: ROLLBACK ends it here; anything else fails.
@@ -140,6 +211,7 @@ extension ClientConnection {
         {
             self.isTransactionLost = false
             self.transactionStatus = .idle
+            self.routingTransaction = .none
             BackendMessage.CommandComplete(tag: "ROLLBACK").encode(into: &writer)
             self.appendOutput(writer.bytes)
             self.appendReadyForQuery()
@@ -150,11 +222,10 @@ extension ClientConnection {
             .error,
             "current transaction is aborted, commands ignored until end of transaction block"
         )
+        self.appendError(error)
         if frame.first == FrontendMessageID.query.rawValue || frame.first == FrontendMessageID.functionCall.rawValue {
-            self.appendError(error)
             self.appendReadyForQuery()
         } else {
-            self.appendError(error)
             self.isDiscardingUntilSync = true
         }
         return .consumed

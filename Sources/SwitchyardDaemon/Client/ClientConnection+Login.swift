@@ -277,29 +277,28 @@ extension ClientConnection {
             self.fail(ProxyError(.connectionFailure, .fatal, "cluster \"\(cluster.name)\" has no servers"))
             return
         }
-        let credentials: ServerLoginCredentials
-        if let clusterUser = cluster.user {
-            credentials = ServerLoginCredentials(user: clusterUser, secret: cluster.password.map { .plaintext($0) })
-        } else {
-            credentials = ServerLoginCredentials(user: user.name, secret: user.secret, recoveredClientKey: clientKey)
-        }
-        let key = PoolKey(address: server.address, serverName: server.name, database: cluster.database, user: credentials.user)
-        self.pool = self.context.pool(for: key, credentials: credentials, limit: cluster.poolSize)
+        self.user = user
+        self.database = database
+        self.clientKey = clientKey
+        let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: clientKey)
+        self.loginPoolKey = PoolKey(
+            address: server.address, serverName: server.name, database: cluster.database, user: credentials.user)
         self.secretKey = Int32.random(in: Int32.min...Int32.max)
         self.processID = self.context.shared.cancels.register(loop: self.context.loop.index, clientID: self.id, secretKey: self.secretKey)
-        if self.context.shared.serverParameters(for: key) != nil {
+        if self.context.shared.serverParameters(for: self.loginPoolKey!) != nil {
             self.finishLogin()
         } else {
             // No server of this pool has been seen yet: borrow one to learn what to report.
             self.phase = .awaitingServerParameters
+            self.pendingTarget = LeaseTarget(cluster: cluster.name, role: .primary)
             self.requestLease()
         }
     }
 
     /// Sends the server's parameters (with the client's own settings), the cancel key and ReadyForQuery.
     func finishLogin() {
-        guard let pool = self.pool else { return }
-        let serverParameters = self.context.shared.serverParameters(for: pool.key) ?? []
+        guard let key = self.loginPoolKey else { return }
+        let serverParameters = self.context.shared.serverParameters(for: key) ?? []
         var writer = WireWriter()
         for parameter in serverParameters.sorted(by: { $0.name < $1.name }) {
             var value = parameter.value

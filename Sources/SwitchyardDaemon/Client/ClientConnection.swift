@@ -1,5 +1,7 @@
 // ClientConnection: one application connection, from startup through authentication to pooled use.
 import SwitchyardIO
+import SwitchyardRouting
+import SwitchyardSQL
 import SwitchyardSession
 import SwitchyardWire
 
@@ -10,6 +12,8 @@ struct ClientStatement {
     /// The query text as the client sent it, in the client's encoding.
     var query: [UInt8]
     var parameterTypes: [Int32]
+    /// The statement's analysis, made once at Parse and reused at every Bind.
+    var analysis: StatementAnalysis
 }
 
 /// A client connection. Confined to the loop that accepted it.
@@ -39,8 +43,13 @@ final class ClientConnection: Connection {
     var userName = ""
     var databaseName = ""
     var applicationName = ""
-    /// The pool this client's statements go to, once logged in.
-    var pool: Pool?
+    /// The configured user and database, once logged in.
+    var user: UserEntry?
+    var database: DatabaseEntry?
+    /// The ClientKey of the client's SCRAM login, to log into servers with the same secret.
+    var clientKey: [UInt8]?
+    /// The pool whose servers' start-up parameters the client is told at login.
+    var loginPoolKey: PoolKey?
     var processID: Int32 = 0
     var secretKey: Int32 = 0
 
@@ -59,9 +68,38 @@ final class ClientConnection: Connection {
     /// The client is tied to its server connection until it disconnects.
     var isPinned = false
 
+    // MARK: Routing
+    /// `SET switchyard.*` values.
+    var overrides = SessionOverrides()
+    /// The transaction as routing sees it (read-only ones may run on a replica).
+    var routingTransaction: RoutingContext.TransactionState = .none
+    /// A BEGIN answered here, to be sent with the transaction's first statement.
+    var deferredBegin: String?
+    /// Where the unit of work waiting for a lease should run.
+    var pendingTarget: LeaseTarget?
+    /// The current unit contains a write.
+    var unitWrites = false
+    /// An ErrorResponse reached the client during the current unit.
+    var unitHadError = false
+    /// The last CommandComplete tag of the unit, watched while settings changes are pending.
+    var lastCommandTag: String?
+    /// Settings changes waiting for their transaction to commit.
+    var pendingSettings: [SettingChange] = []
+    /// When the client last wrote (read_after_write = "window"), and the primary's WAL position
+    /// at its last commit (read_after_write = "lsn").
+    var lastWriteAt: UInt64 = 0
+    var lastWritePosition: UInt64?
+    /// Analyses of statements parsed in the batch being routed, for the Parse that follows.
+    var batchAnalyses: [String: StatementAnalysis] = [:]
+
     // MARK: Link
     var link: ServerConnection?
+    /// The target the current link was leased for.
+    var linkTarget: LeaseTarget?
+    /// Session mode: connections kept between units, at most one per cluster and role.
+    var parked: [LeaseTarget: ServerConnection] = [:]
     var isWaitingForLease = false
+    var waitingPool: Pool?
     var leaseDeadline: UInt64 = 0
     /// The transaction status the client was last told.
     var transactionStatus: TransactionStatus = .idle
@@ -202,12 +240,15 @@ final class ClientConnection: Connection {
     func close() {
         guard !self.isClosed else { return }
         self.phase = .closed
-        if self.isWaitingForLease {
-            self.isWaitingForLease = false
-            self.pool?.cancelWait(self)
-        }
+        self.cancelLeaseWait()
         if let server = self.link {
             self.link = nil
+            server.client = nil
+            self.returnOrClose(server)
+        }
+        let parked = self.parked.values
+        self.parked.removeAll()
+        for server in parked where !server.isClosed {
             server.client = nil
             self.returnOrClose(server)
         }

@@ -37,6 +37,8 @@ final class Pool {
     }
 
     var waiterCount: Int { self.waiters.count }
+    /// Connections leased out (open on this loop and not idle).
+    var activeCount: Int { self.openCount - self.idle.count }
     var idleCount: Int { self.idle.count }
 
     // MARK: - Leasing

@@ -104,7 +104,7 @@ package final class Daemon: Sendable {
         self.shared.config = applied
         self.loadedConfig.withLock { $0 = config }
         let snapshot = applied
-        self.shared.postToAll { context in context.config = snapshot }
+        self.shared.postToAll { context in context.apply(snapshot) }
         logger.info("configuration reloaded", metadata: ["config.path": "\(self.configPath)"])
         return true
     }

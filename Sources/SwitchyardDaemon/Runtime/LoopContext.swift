@@ -2,6 +2,8 @@
 import Dispatch
 import Logging
 import SwitchyardIO
+import SwitchyardRouting
+import SwitchyardSQL
 import SwitchyardSession
 
 /// The state of one loop. Every member is used on the loop's queue only.
@@ -17,6 +19,14 @@ final class LoopContext {
     private var nextID: UInt64 = 1
     var listener: Listener?
     private var janitor: (any DispatchSourceTimer)?
+    /// Each cluster's servers and health, by name.
+    var topologies: [String: ClusterTopology] = [:]
+    /// Clients waiting for a cluster to have a primary again.
+    var primaryWaiters: [String: [ClientConnection]] = [:]
+    /// Classifies statements; rebuilt when the routing rules change.
+    var classifier: StatementClassifier
+    /// Counters merged into stats on request.
+    var stats = LoopStats()
     /// Cancel requests on their way to servers.
     var cancelSenders: [ObjectIdentifier: CancelSender] = [:]
     /// While shutting down: when to stop waiting for transactions, and whom to tell when done.
@@ -29,6 +39,41 @@ final class LoopContext {
         self.shared = shared
         self.config = config
         self.logger = logger
+        self.classifier = Self.makeClassifier(config)
+        self.rebuildTopologies()
+    }
+
+    static func makeClassifier(_ config: RuntimeConfig) -> StatementClassifier {
+        StatementClassifier(
+            options: config.router.table.analyzerOptions(),
+            cache: StatementCache(seed: UInt64.random(in: 0...UInt64.max))
+        )
+    }
+
+    /// Installs a reloaded configuration: new routing rules, clusters and policies from now on.
+    func apply(_ config: RuntimeConfig) {
+        let rulesChanged = config.router.table != self.config.router.table
+        self.config = config
+        if rulesChanged { self.classifier = Self.makeClassifier(config) }
+        self.rebuildTopologies()
+    }
+
+    /// Topologies for the configured clusters, keeping the health view of unchanged ones.
+    private func rebuildTopologies() {
+        var topologies: [String: ClusterTopology] = [:]
+        for (name, entry) in self.config.clusters {
+            if let existing = self.topologies[name], existing.entry.servers == entry.servers {
+                var kept = ClusterTopology(entry: entry, view: existing.view)
+                kept.balancer = existing.balancer
+                topologies[name] = kept
+            } else {
+                topologies[name] = ClusterTopology(
+                    entry: entry,
+                    view: ClusterTopology.initialView(of: entry, policy: self.config.health, now: self.loop.now)
+                )
+            }
+        }
+        self.topologies = topologies
     }
 
     /// A process-wide unique ID: the loop index in the top byte.
@@ -131,6 +176,7 @@ final class LoopContext {
         for client in self.clients.values {
             client.tidy(now: now, loginTimeoutNs: loginTimeout, idleTransactionTimeoutNs: idleTransactionTimeout)
         }
+        self.tidyPrimaryWaiters(now: now)
         for pool in self.pools.values {
             pool.tidy(
                 now: now,

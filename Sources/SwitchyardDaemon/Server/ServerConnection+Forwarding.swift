@@ -74,6 +74,13 @@ extension ServerConnection {
                     failure = "invalid ParameterStatus from server"
                     break frames
                 }
+            case .dataRow where self.queue.headDisposition == .probe:
+                var reader = WireReader(body)
+                if let row = try? BackendMessage.DataRow.decode(from: &reader), let value = row.values.first ?? nil {
+                    client.writePositionCaptured(String(decoding: value, as: UTF8.self))
+                }
+                _ = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
+                drop = true
             default:
                 if id == BackendMessageID.errorResponse.rawValue {
                     var reader = WireReader(body)
@@ -86,7 +93,12 @@ extension ServerConnection {
                 let verdict = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
                 switch verdict {
                 case .forward, .forwardInjectedError:
-                    break
+                    if id == BackendMessageID.errorResponse.rawValue {
+                        client.unitHadError = true
+                    } else if id == BackendMessageID.commandComplete.rawValue && !client.pendingSettings.isEmpty {
+                        var reader = WireReader(body)
+                        client.lastCommandTag = try? BackendMessage.CommandComplete.decode(from: &reader).tag
+                    }
                 case .drop:
                     drop = true
                 case .dropInjectedError:

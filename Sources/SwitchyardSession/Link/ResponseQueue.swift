@@ -16,6 +16,9 @@ package struct PendingRequest: Hashable, Sendable {
         case forward
         /// The proxy injected it (a Parse the client does not know about, a SET replay): drop the answer.
         case swallow
+        /// The proxy asked for a value (the WAL position after a write): drop the answer, but
+        /// the caller reads its rows first.
+        case probe
     }
 
     package var kind: Kind
@@ -164,7 +167,7 @@ package struct ResponseQueue: Sendable {
 
         if head.endsAtReadyForQuery {
             guard id == BackendMessageID.readyForQuery.rawValue else {
-                if isError && head.disposition == .swallow { return .dropInjectedError }
+                if isError && head.disposition != .forward { return .dropInjectedError }
                 return head.disposition == .forward ? .forward : .drop
             }
             self.entries.removeFirst()

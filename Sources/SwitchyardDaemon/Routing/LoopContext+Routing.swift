@@ -1,0 +1,146 @@
+// LoopContext+Routing: from a lease target to a server and its pool, honouring health, load
+// balancing, primary_reads and read-after-write.
+import SwitchyardIO
+import SwitchyardSQL
+import SwitchyardHealth
+import SwitchyardRouting
+import SwitchyardSession
+import SwitchyardWire
+
+/// The outcome of choosing a server for a target.
+enum ServerChoice {
+    /// This server (index in its cluster); `primaryReason` says why a read went to the primary.
+    case server(Int, primaryReason: PrimaryReadReason?)
+    /// The cluster has no primary right now: wait for one.
+    case noPrimary
+    /// No server can take it.
+    case failed(ProxyError)
+}
+
+extension LoopContext {
+    /// Picks the server for `target` on behalf of `client`.
+    func chooseServer(for target: LeaseTarget, client: ClientConnection) -> ServerChoice {
+        guard var topology = self.topologies[target.cluster] else {
+            return .failed(ProxyError(.connectionFailure, .error, "cluster \"\(target.cluster)\" is not configured"))
+        }
+        defer { self.topologies[target.cluster] = topology }
+        let view = topology.view
+        func primary(_ reason: PrimaryReadReason?) -> ServerChoice {
+            guard let index = view.primary else { return .noPrimary }
+            return .server(index, primaryReason: reason)
+        }
+        switch target.role {
+        case .primary:
+            return primary(nil)
+        case .replica:
+            guard let database = client.database else { return primary(nil) }
+            var requiredPosition: UInt64?
+            switch database.readAfterWrite {
+            case .none:
+                break
+            case .window(let milliseconds):
+                if client.lastWriteAt != 0 && self.loop.now &- client.lastWriteAt < UInt64(milliseconds) * 1_000_000 {
+                    return primary(.readAfterWrite)
+                }
+            case .lsn:
+                requiredPosition = client.lastWritePosition
+            }
+            var candidates: [ReadCandidate] = []
+            var lagging = false
+            for (index, server) in view.servers.enumerated() where server.isReadable && index != view.primary {
+                if let required = requiredPosition {
+                    guard let position = server.walPosition, position >= required else {
+                        lagging = true
+                        continue
+                    }
+                }
+                candidates.append(
+                    ReadCandidate(
+                        server: index,
+                        weight: topology.entry.servers[index].weight,
+                        activeConnections: self.activeConnections(to: topology.entry.servers[index])
+                    )
+                )
+            }
+            if database.primaryReads == .always, let index = view.primary {
+                candidates.append(
+                    ReadCandidate(
+                        server: index,
+                        weight: topology.entry.servers[index].weight,
+                        activeConnections: self.activeConnections(to: topology.entry.servers[index])
+                    )
+                )
+            }
+            let method: BalanceMethod
+            switch database.loadBalancing {
+            case .roundRobin: method = .roundRobin
+            case .leastConnections: method = .leastConnections
+            case .random: method = .random
+            }
+            var random = SystemRandomNumberGenerator()
+            if let chosen = topology.balancer.choose(among: candidates, method: method, random: &random) {
+                return .server(chosen, primaryReason: chosen == view.primary ? .primaryReadsAlways : nil)
+            }
+            if lagging { return primary(.readAfterWrite) }
+            if database.primaryReads == .never {
+                return .failed(
+                    ProxyError(.connectionFailure, .error, "no replica of cluster \"\(target.cluster)\" can take reads")
+                )
+            }
+            return primary(.noReplica)
+        }
+    }
+
+    /// Leased connections to `server` from this loop's pools.
+    func activeConnections(to server: ServerEntry) -> Int {
+        var total = 0
+        for pool in self.pools.values where pool.key.address == server.address { total += pool.activeCount }
+        return total
+    }
+
+    /// The pool of `server` in `cluster` for a client logging in as `credentials.user`.
+    func pool(server: ServerEntry, cluster: ClusterEntry, credentials: ServerLoginCredentials) -> Pool {
+        let key = PoolKey(address: server.address, serverName: server.name, database: cluster.database, user: credentials.user)
+        return self.pool(for: key, credentials: credentials, limit: cluster.poolSize)
+    }
+
+    // MARK: - Waiting for a primary
+
+    /// Parks `client` until `cluster` has a primary (or its wait runs out).
+    func waitForPrimary(_ client: ClientConnection, cluster: String) {
+        self.primaryWaiters[cluster, default: []].append(client)
+    }
+
+    func cancelPrimaryWait(_ client: ClientConnection) {
+        for (cluster, waiters) in self.primaryWaiters {
+            self.primaryWaiters[cluster] = waiters.filter { $0 !== client }
+        }
+    }
+
+    /// A new health view arrived for `cluster`.
+    func topologyChanged(cluster: String, view: ClusterView) {
+        self.topologies[cluster]?.view = view
+        guard view.primary != nil, let waiters = self.primaryWaiters.removeValue(forKey: cluster) else { return }
+        for client in waiters where !client.isClosed {
+            client.retryLease()
+        }
+    }
+
+    /// Fails waits for a primary that ran out.
+    func tidyPrimaryWaiters(now: UInt64) {
+        for (cluster, waiters) in self.primaryWaiters {
+            var remaining: [ClientConnection] = []
+            for client in waiters {
+                if client.isClosed { continue }
+                if now >= client.leaseDeadline {
+                    client.leaseFailed(
+                        ProxyError(.connectionFailure, .error, "no primary server is available for cluster \"\(cluster)\"")
+                    )
+                } else {
+                    remaining.append(client)
+                }
+            }
+            self.primaryWaiters[cluster] = remaining.isEmpty ? nil : remaining
+        }
+    }
+}
