@@ -37,7 +37,7 @@ extension ClientConnection {
             }
             if let reason { self.context.stats.primaryReads[reason, default: 0] += 1 }
             let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: self.clientKey)
-            let pool = self.context.pool(server: cluster.servers[index], cluster: cluster, credentials: credentials)
+            let pool = self.context.pool(server: index, cluster: cluster, credentials: credentials)
             self.linkTarget = target
             self.waitingPool = pool
             pool.lease(for: self)

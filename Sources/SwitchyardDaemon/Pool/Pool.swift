@@ -14,6 +14,9 @@ final class Pool {
     let budget: PoolBudget
     /// What the proxy answers when a server asks it to authenticate.
     var credentials: ServerLoginCredentials
+    /// The cluster and server index this pool's server has in the configuration, for reporting
+    /// connection errors to the health checks.
+    var origin: (cluster: String, server: Int)?
     /// Idle connections, most recently used last.
     private(set) var idle: [ServerConnection] = []
     /// Clients waiting for a connection, first come first served.
@@ -109,6 +112,10 @@ final class Pool {
 
     func connectFailed(error: ServerLoginError) {
         self.connecting -= 1
+        switch error {
+        case .unreachable, .timedOut: self.reportTrafficError()
+        case .rejected, .authentication, .unsupportedAuthentication, .protocolViolation: break
+        }
         self.budget.release()
         self.lastFailure = (self.context.loop.now, error)
         // A server that refuses the login outright fails its waiters now; one that cannot be
@@ -119,6 +126,12 @@ final class Pool {
             self.stopWanting()
             for client in waiters { client.leaseFailed(error) }
         }
+    }
+
+    /// Tells the health checks that this pool's server failed under traffic.
+    func reportTrafficError() {
+        guard let origin = self.origin else { return }
+        self.context.shared.reportTrafficError(cluster: origin.cluster, server: origin.server)
     }
 
     /// A connection that had opened is gone.

@@ -98,10 +98,13 @@ extension LoopContext {
         return total
     }
 
-    /// The pool of `server` in `cluster` for a client logging in as `credentials.user`.
-    func pool(server: ServerEntry, cluster: ClusterEntry, credentials: ServerLoginCredentials) -> Pool {
+    /// The pool of server `index` of `cluster` for a client logging in as `credentials.user`.
+    func pool(server index: Int, cluster: ClusterEntry, credentials: ServerLoginCredentials) -> Pool {
+        let server = cluster.servers[index]
         let key = PoolKey(address: server.address, serverName: server.name, database: cluster.database, user: credentials.user)
-        return self.pool(for: key, credentials: credentials, limit: cluster.poolSize)
+        let pool = self.pool(for: key, credentials: credentials, limit: cluster.poolSize)
+        if pool.origin == nil { pool.origin = (cluster.name, index) }
+        return pool
     }
 
     // MARK: - Waiting for a primary

@@ -45,6 +45,7 @@ package final class Daemon: Sendable {
             }
             if let failure { throw failure }
         }
+        daemon.shared.prober = try HealthProber(shared: daemon.shared, config: runtime)
         logger.info(
             "listening",
             metadata: ["listen": "\(runtime.listen)", "workers": "\(runtime.workers)", "config.path": "\(config.path)"]
@@ -105,6 +106,7 @@ package final class Daemon: Sendable {
         self.loadedConfig.withLock { $0 = config }
         let snapshot = applied
         self.shared.postToAll { context in context.apply(snapshot) }
+        self.shared.prober?.apply(snapshot)
         logger.info("configuration reloaded", metadata: ["config.path": "\(self.configPath)"])
         return true
     }
@@ -122,6 +124,7 @@ package final class Daemon: Sendable {
         self.shared.postToAll { [self] context in
             context.beginShutdown(deadline: deadline) {
                 if self.stoppedLoops.add(1, ordering: .relaxed).newValue == loops {
+                    self.shared.prober?.stop()
                     self.shared.logger.info("stopped")
                     self.done.signal()
                 }

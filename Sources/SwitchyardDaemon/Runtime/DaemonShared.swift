@@ -19,6 +19,7 @@ package final class DaemonShared: Sendable {
     private let clientCount = Atomic<Int>(0)
     private let contexts = Mutex<[LoopBound<LoopContext>]>([])
     private let snapshot: Mutex<RuntimeConfig>
+    private let proberBox = Mutex<HealthProber?>(nil)
 
     package init(config: RuntimeConfig, logger: Logger) {
         self.snapshot = Mutex(config)
@@ -48,6 +49,19 @@ package final class DaemonShared: Sendable {
 
     package func setServerParameters(_ values: [BackendMessage.ParameterStatus], for key: PoolKey) {
         self.parameters.withLock { $0[key] = values }
+    }
+
+    // MARK: - Health
+
+    /// The health prober, once started.
+    package var prober: HealthProber? {
+        get { self.proberBox.withLock { $0 } }
+        set { self.proberBox.withLock { $0 = newValue } }
+    }
+
+    /// A connection to a server failed while serving traffic: have it checked now.
+    func reportTrafficError(cluster: String, server: Int) {
+        self.prober?.reportTrafficError(cluster: cluster, server: server)
     }
 
     // MARK: - Client admission

@@ -149,6 +149,7 @@ final class ServerConnection: Connection {
                 "server connection lost",
                 metadata: ["server": "\(self.serverName)", "reason": "\(reason)"]
             )
+            self.pool.reportTrafficError()
         }
     }
 

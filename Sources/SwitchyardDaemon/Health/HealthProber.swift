@@ -1,0 +1,253 @@
+// HealthProber: checks every server of every cluster on its own loop, runs each cluster's health
+// state machine, and publishes the resulting views to the data-plane loops.
+import Dispatch
+import Logging
+import Synchronization
+import SwitchyardHealth
+import SwitchyardIO
+import SwitchyardSession
+
+/// The health checks. Thread-safe facade; the work runs on a dedicated loop, never on a
+/// data-plane loop, and reaches the data plane only by posting views to it.
+package final class HealthProber: Sendable {
+    private let loop: EventLoop
+    private let state: LoopBound<ProberState>
+    private let views = ViewStore()
+
+    /// The latest views, readable from any thread.
+    final class ViewStore: Sendable {
+        let views = Mutex<[String: ClusterView]>([:])
+    }
+
+    init(shared: DaemonShared, config: RuntimeConfig) throws {
+        let loop = try EventLoop(index: 900, lingerMicroseconds: 0)
+        self.loop = loop
+        self.state = loop.queue.sync { LoopBound(ProberState(loop: loop, shared: shared), loop: loop) }
+        let state = self.state
+        let views = self.views
+        loop.execute {
+            state.value.publishedViews = { cluster, view in views.views.withLock { $0[cluster] = view } }
+            state.value.apply(config)
+            state.value.start()
+        }
+    }
+
+    /// The latest view of every cluster, for stats.
+    package var currentViews: [String: ClusterView] { self.views.views.withLock { $0 } }
+
+    /// A connection error seen while serving traffic: check that server at once.
+    func reportTrafficError(cluster: String, server: Int) {
+        let state = self.state
+        self.loop.execute { state.value.trafficErrorReported(cluster: cluster, server: server) }
+    }
+
+    /// A reloaded configuration: clusters added, removed or changed are checked accordingly.
+    func apply(_ config: RuntimeConfig) {
+        let state = self.state
+        self.loop.execute { state.value.apply(config) }
+    }
+
+    func stop() {
+        let state = self.state
+        self.loop.execute { state.value.stop() }
+    }
+}
+
+/// The prober's state, confined to its loop.
+final class ProberState {
+    /// One cluster: its state machine and a check connection per server.
+    struct ClusterProbe {
+        var entry: ClusterEntry
+        var health: ClusterHealth
+        var connections: [HealthCheckConnection]
+        var nextCheck: [UInt64]
+        var published: ClusterView?
+    }
+
+    private let loop: EventLoop
+    private let shared: DaemonShared
+    private var clusters: [String: ClusterProbe] = [:]
+    private var policy: HealthPolicy?
+    private var timer: (any DispatchSourceTimer)?
+    var publishedViews: (String, ClusterView) -> Void = { _, _ in }
+
+    init(loop: EventLoop, shared: DaemonShared) {
+        self.loop = loop
+        self.shared = shared
+    }
+
+    private var logger: Logger { self.shared.logger }
+
+    func start() {
+        self.timer = self.loop.scheduleRepeating(everyMs: 20) { [unowned self] in self.tick() }
+    }
+
+    func stop() {
+        self.timer?.cancel()
+        self.timer = nil
+        for probe in self.clusters.values { for connection in probe.connections { connection.close() } }
+        self.clusters.removeAll()
+    }
+
+    /// Rebuilds the probes of clusters whose servers or credentials changed.
+    func apply(_ config: RuntimeConfig) {
+        self.loop.refreshNow()
+        let now = self.loop.now
+        let policyChanged = self.policy != config.health
+        self.policy = config.health
+        for name in self.clusters.keys where config.clusters[name] == nil {
+            for connection in self.clusters[name]!.connections { connection.close() }
+            self.clusters[name] = nil
+        }
+        for (name, entry) in config.clusters {
+            if var probe = self.clusters[name], probe.entry.servers == entry.servers, probe.entry.user == entry.user,
+                probe.entry.password == entry.password, probe.entry.database == entry.database
+            {
+                if policyChanged { self.handle(probe.health.policyChanged(config.health, now: now), cluster: name, probe: &probe) }
+                probe.entry = entry
+                self.clusters[name] = probe
+                self.publish(name)
+                continue
+            }
+            if let old = self.clusters[name] { for connection in old.connections { connection.close() } }
+            let credentials = ServerLoginCredentials(
+                user: entry.user ?? config.healthUser ?? "",
+                secret: (entry.user != nil ? entry.password : config.healthPassword).map { .plaintext($0) }
+            )
+            let connections = entry.servers.enumerated().map { index, server in
+                HealthCheckConnection(
+                    cluster: name,
+                    server: index,
+                    address: server.address,
+                    serverName: server.name,
+                    database: entry.database,
+                    credentials: credentials,
+                    loop: self.loop,
+                    report: { [unowned self] connection, outcome in self.outcome(outcome, of: connection) }
+                )
+            }
+            self.clusters[name] = ClusterProbe(
+                entry: entry,
+                health: ClusterHealth(
+                    roles: entry.servers.map { $0.role == .primary ? .primary : .replica },
+                    policy: config.health,
+                    now: now
+                ),
+                connections: connections,
+                nextCheck: Array(repeating: now, count: connections.count)
+            )
+            self.publish(name)
+        }
+    }
+
+    /// Starts due checks, enforces timeouts and lets promotion timing advance.
+    private func tick() {
+        guard let policy = self.policy else { return }
+        let now = self.loop.now
+        let interval = UInt64(policy.intervalMs) * 1_000_000
+        let timeout = UInt64(policy.timeoutMs) * 1_000_000
+        for name in Array(self.clusters.keys) {
+            guard var probe = self.clusters[name] else { continue }
+            for (index, connection) in probe.connections.enumerated() {
+                if connection.isBusy {
+                    if now >= connection.deadline { connection.timedOut() }
+                } else if now >= probe.nextCheck[index] {
+                    probe.nextCheck[index] = now &+ interval
+                    self.clusters[name] = probe
+                    connection.check(timeoutNs: timeout)
+                    guard let updated = self.clusters[name] else { break }
+                    probe = updated
+                }
+            }
+            if var probe = self.clusters[name] {
+                self.handle(probe.health.tick(now: now), cluster: name, probe: &probe)
+                self.clusters[name] = probe
+                self.publish(name)
+            }
+        }
+    }
+
+    func trafficErrorReported(cluster: String, server: Int) {
+        guard var probe = self.clusters[cluster], server < probe.connections.count else { return }
+        if probe.health.trafficErrorReported(server: server) {
+            probe.nextCheck[server] = 0
+            self.clusters[cluster] = probe
+            if let policy = self.policy, !probe.connections[server].isBusy {
+                probe.connections[server].check(timeoutNs: UInt64(policy.timeoutMs) * 1_000_000)
+            }
+        }
+    }
+
+    private func outcome(_ outcome: HealthCheckConnection.Outcome, of connection: HealthCheckConnection) {
+        guard var probe = self.clusters[connection.cluster], connection.server < probe.connections.count,
+            probe.connections[connection.server] === connection
+        else { return }
+        let now = self.loop.now
+        let server = connection.server
+        let events: [HealthEvent]
+        switch outcome {
+        case .checked(let result):
+            events = probe.health.checkSucceeded(server: server, result: result, now: now)
+        case .checkFailed(let reason):
+            self.logger.debug("health check failed", metadata: ["server": "\(connection.serverName)", "error": "\(reason)"])
+            events = probe.health.checkFailed(server: server, now: now)
+        case .promoted(let succeeded):
+            if succeeded {
+                self.logger.warning("promoted replica", metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)"])
+                probe.nextCheck[server] = 0
+                events = []
+            } else {
+                events = probe.health.promotionFailed(server: server, now: now)
+            }
+        case .promotionFailed(let reason):
+            self.logger.error(
+                "promotion failed",
+                metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)", "error": "\(reason)"]
+            )
+            events = probe.health.promotionFailed(server: server, now: now)
+        }
+        self.handle(events, cluster: connection.cluster, probe: &probe)
+        self.clusters[connection.cluster] = probe
+        self.publish(connection.cluster)
+    }
+
+    /// Logs events and runs promotions.
+    private func handle(_ events: [HealthEvent], cluster: String, probe: inout ClusterProbe) {
+        func name(_ index: Int?) -> String { index.map { probe.entry.servers[$0].name } ?? "none" }
+        for event in events {
+            switch event {
+            case .serverDown(let server):
+                self.logger.warning("server down", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
+            case .serverUp(let server):
+                self.logger.info("server up", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
+            case .serverFenced(let server, let reason):
+                self.logger.warning(
+                    "server fenced: it is not in recovery while another primary serves the cluster; it gets no traffic",
+                    metadata: ["cluster": "\(cluster)", "server": "\(name(server))", "reason": "\(reason)"]
+                )
+            case .serverUnfenced(let server, let reason):
+                self.logger.info("server unfenced", metadata: ["cluster": "\(cluster)", "server": "\(name(server))", "reason": "\(reason)"])
+            case .primaryChanged(let old, let new):
+                self.logger.warning("primary changed", metadata: ["cluster": "\(cluster)", "old": "\(name(old))", "new": "\(name(new))"])
+            case .lagExceeded(let server, let lag):
+                self.logger.warning("replica lag over the limit", metadata: ["cluster": "\(cluster)", "server": "\(name(server))", "lag.bytes": "\(lag)"])
+            case .lagRecovered(let server, let lag):
+                self.logger.info("replica lag back under the limit", metadata: ["cluster": "\(cluster)", "server": "\(name(server))", "lag.bytes": "\(lag)"])
+            case .promote(let server):
+                self.logger.warning("promoting replica", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
+                probe.connections[server].promote(timeoutNs: 65_000_000_000)
+            }
+        }
+    }
+
+    /// Sends the cluster's view to every loop when it changed.
+    private func publish(_ cluster: String) {
+        guard var probe = self.clusters[cluster] else { return }
+        let view = probe.health.view
+        guard view != probe.published else { return }
+        probe.published = view
+        self.clusters[cluster] = probe
+        self.publishedViews(cluster, view)
+        self.shared.postToAll { context in context.topologyChanged(cluster: cluster, view: view) }
+    }
+}
