@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "SwitchyardRouting", dependencies: ["SwitchyardSQL"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardConfig", dependencies: ["TOMLKit"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
+        .target(name: "SwitchyardAdmin", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
         .target(
             name: "SwitchyardSession",
             dependencies: [
@@ -57,7 +58,7 @@ let package = Package(
             name: "SwitchyardDaemon",
             dependencies: [
                 "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardConfig",
-                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO",
+                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO", "SwitchyardAdmin",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -87,9 +88,11 @@ let package = Package(
         .testTarget(name: "SwitchyardSessionTests", dependencies: ["SwitchyardSession", "SwitchyardWire", "SwitchyardCrypto"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwitchyardAdminTests", dependencies: ["SwitchyardAdmin", "SwitchyardWire"],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ"],
+            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ", "SwitchyardAdmin"],
             swiftSettings: swiftSettings
         ),
     ]
