@@ -1,14 +1,33 @@
-// UnixTime: Unix timestamps as PostgreSQL-style UTC text, without Foundation.
+// UnixTime: Unix timestamps as PostgreSQL-style and HTTP-style UTC text, without Foundation.
 
-/// Formats seconds since the Unix epoch the way PostgreSQL prints a `timestamptz` in UTC:
-/// `2023-11-14 22:13:20+00`.
+/// Formats seconds since the Unix epoch.
 package enum UnixTime {
+    /// As PostgreSQL prints a `timestamptz` in UTC: `2023-11-14 22:13:20+00`.
     package static func format(_ seconds: Int) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
+        let (days, secondOfDay) = Self.split(seconds)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2)) "
-            + "\(Self.pad(secondOfDay / 3600, 2)):\(Self.pad(secondOfDay / 60 % 60, 2)):\(Self.pad(secondOfDay % 60, 2))+00"
+        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2)) \(Self.clock(secondOfDay))+00"
+    }
+
+    /// As HTTP's `Date` header wants it (IMF-fixdate, RFC 9110 §5.6.7): `Tue, 14 Nov 2023 22:13:20 GMT`.
+    package static func httpDate(_ seconds: Int) -> String {
+        let (days, secondOfDay) = Self.split(seconds)
+        let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
+        // 1970-01-01 was a Thursday (index 4 counting from Sunday).
+        let weekday = ((days % 7) + 7 + 4) % 7
+        let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(weekdays[weekday]), \(Self.pad(day, 2)) \(months[month - 1]) \(Self.pad(year, 4)) \(Self.clock(secondOfDay)) GMT"
+    }
+
+    /// Whole days since the epoch (rounded down) and the second within that day.
+    private static func split(_ seconds: Int) -> (days: Int, secondOfDay: Int) {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return (days, seconds - days * 86_400)
+    }
+
+    private static func clock(_ secondOfDay: Int) -> String {
+        "\(Self.pad(secondOfDay / 3600, 2)):\(Self.pad(secondOfDay / 60 % 60, 2)):\(Self.pad(secondOfDay % 60, 2))"
     }
 
     /// The proleptic Gregorian date of a day count from 1970-01-01, by the era-based method in

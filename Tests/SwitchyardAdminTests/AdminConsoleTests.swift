@@ -121,7 +121,10 @@ struct AdminConsoleTests {
         #expect(figures["query_duration_avg_us"] == "3175575")
         #expect(figures["reads_on_primary.read_after_write"] == "7")
     }
+}
 
+@Suite("UnixTime")
+struct UnixTimeTests {
     /// Expected texts from Python: datetime.fromtimestamp(s, timezone.utc).strftime('%Y-%m-%d %H:%M:%S+00').
     @Test(arguments: [
         (0, "1970-01-01 00:00:00+00"),
@@ -135,5 +138,18 @@ struct AdminConsoleTests {
     ])
     func formatsUnixTime(seconds: Int, text: String) {
         #expect(UnixTime.format(seconds) == text)
+    }
+
+    /// Expected texts from Python: email.utils.formatdate(s, usegmt=True); 784111777 is RFC 9110's
+    /// own example, "Sun, 06 Nov 1994 08:49:37 GMT".
+    @Test(arguments: [
+        (0, "Thu, 01 Jan 1970 00:00:00 GMT"),
+        (784_111_777, "Sun, 06 Nov 1994 08:49:37 GMT"),
+        (951_782_400, "Tue, 29 Feb 2000 00:00:00 GMT"),
+        (1_700_000_000, "Tue, 14 Nov 2023 22:13:20 GMT"),
+        (4_102_444_800, "Fri, 01 Jan 2100 00:00:00 GMT"),
+    ])
+    func formatsHTTPDates(seconds: Int, text: String) {
+        #expect(UnixTime.httpDate(seconds) == text)
     }
 }
