@@ -8,7 +8,11 @@ package enum AdminConsole {
     /// - Parameters:
     ///   - snapshot: the stats to report; `clientList` must be filled for SHOW CLIENTS.
     ///   - config: the settings in force, for SHOW CONFIG; secrets are masked here.
-    package static func resultSet(for command: AdminCommand, snapshot: StatsSnapshot, config: [ConfigEntry] = []) -> ConsoleResult {
+    package static func resultSet(
+        for command: AdminCommand,
+        snapshot: StatsSnapshot,
+        config: [ConfigEntry] = []
+    ) -> ConsoleResult {
         switch command {
         case .show(let target):
             let (columns, rows) = Self.table(for: target, snapshot: snapshot, config: config)
@@ -26,48 +30,65 @@ package enum AdminConsole {
         switch target {
         case .clusters:
             return (
-                [.text("cluster"), .text("primary"), .text("paused"), .bigint("servers"), .bigint("servers_up"),
-                 .bigint("queries"), .bigint("reads"), .bigint("writes"), .bigint("errors")],
+                [
+                    .text("cluster"), .text("primary"), .text("paused"), .bigint("servers"), .bigint("servers_up"),
+                    .bigint("queries"), .bigint("reads"), .bigint("writes"), .bigint("errors"),
+                ],
                 snapshot.clusters.map { cluster in
-                    [cluster.name, cluster.primary, Self.yesNo(cluster.isPaused), String(cluster.servers.count),
-                     String(cluster.servers.count { $0.state == .up }),
-                     String(cluster.servers.reduce(0) { $0 + $1.queries }),
-                     String(cluster.servers.reduce(0) { $0 + $1.reads }),
-                     String(cluster.servers.reduce(0) { $0 + $1.writes }),
-                     String(cluster.servers.reduce(0) { $0 + $1.errors })]
+                    [
+                        cluster.name, cluster.primary, Self.yesNo(cluster.isPaused), String(cluster.servers.count),
+                        String(cluster.servers.count { $0.state == .up }),
+                        String(cluster.servers.reduce(0) { $0 + $1.queries }),
+                        String(cluster.servers.reduce(0) { $0 + $1.reads }),
+                        String(cluster.servers.reduce(0) { $0 + $1.writes }),
+                        String(cluster.servers.reduce(0) { $0 + $1.errors }),
+                    ]
                 }
             )
         case .servers:
             return (
-                [.text("cluster"), .text("host"), .bigint("port"), .text("role"), .text("state"), .bigint("lag_bytes"),
-                 .bigint("active"), .bigint("idle"), .bigint("queries"), .bigint("reads"), .bigint("writes"),
-                 .bigint("errors")],
+                [
+                    .text("cluster"), .text("host"), .bigint("port"), .text("role"), .text("state"),
+                    .bigint("lag_bytes"),
+                    .bigint("active"), .bigint("idle"), .bigint("queries"), .bigint("reads"), .bigint("writes"),
+                    .bigint("errors"),
+                ],
                 snapshot.clusters.flatMap { cluster in
                     cluster.servers.map { server in
-                        [cluster.name, server.host, String(server.port), server.role.rawValue, server.state.rawValue,
-                         server.lagBytes.map { String($0) }, String(server.connections.active),
-                         String(server.connections.idle), String(server.queries), String(server.reads),
-                         String(server.writes), String(server.errors)]
+                        [
+                            cluster.name, server.host, String(server.port), server.role.rawValue, server.state.rawValue,
+                            server.lagBytes.map { String($0) }, String(server.connections.active),
+                            String(server.connections.idle), String(server.queries), String(server.reads),
+                            String(server.writes), String(server.errors),
+                        ]
                     }
                 }
             )
         case .pools:
             return (
-                [.text("cluster"), .text("server"), .text("user"), .text("database"), .bigint("active"),
-                 .bigint("idle"), .bigint("waiting"), .bigint("max_size")],
+                [
+                    .text("cluster"), .text("server"), .text("user"), .text("database"), .bigint("active"),
+                    .bigint("idle"), .bigint("waiting"), .bigint("max_size"),
+                ],
                 snapshot.pools.map { pool in
-                    [pool.cluster, pool.server, pool.user, pool.database, String(pool.active), String(pool.idle),
-                     String(pool.waiting), String(pool.maxSize)]
+                    [
+                        pool.cluster, pool.server, pool.user, pool.database, String(pool.active), String(pool.idle),
+                        String(pool.waiting), String(pool.maxSize),
+                    ]
                 }
             )
         case .clients:
             return (
-                [.bigint("id"), .text("user"), .text("database"), .text("application_name"), .text("address"),
-                 .text("state"), .text("pinned"), .text("connected_at"), .text("cluster"), .text("server")],
+                [
+                    .bigint("id"), .text("user"), .text("database"), .text("application_name"), .text("address"),
+                    .text("state"), .text("pinned"), .text("connected_at"), .text("cluster"), .text("server"),
+                ],
                 snapshot.clientList.map { client in
-                    [String(client.id), client.user, client.database, client.applicationName, client.peer,
-                     client.state.rawValue, Self.yesNo(client.isPinned), UnixTime.format(client.connectedAt),
-                     client.cluster, client.server]
+                    [
+                        String(client.id), client.user, client.database, client.applicationName, client.peer,
+                        client.state.rawValue, Self.yesNo(client.isPinned), UnixTime.format(client.connectedAt),
+                        client.cluster, client.server,
+                    ]
                 }
             )
         case .stats:

@@ -79,8 +79,16 @@ package struct ServerStats: Sendable, Equatable {
         counters: ServerCounters
     ) {
         self.init(
-            host: host, port: port, role: role, state: state, lagBytes: lagBytes, connections: connections,
-            queries: counters.queries, reads: counters.reads, writes: counters.writes, errors: counters.errors
+            host: host,
+            port: port,
+            role: role,
+            state: state,
+            lagBytes: lagBytes,
+            connections: connections,
+            queries: counters.queries,
+            reads: counters.reads,
+            writes: counters.writes,
+            errors: counters.errors
         )
     }
 

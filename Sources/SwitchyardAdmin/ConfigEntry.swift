@@ -39,7 +39,8 @@ package struct ConfigEntry: Sendable, Equatable {
         let utf8 = Array(value.utf8)
         guard utf8.count == 35, value.hasPrefix("md5") else { return false }
         return utf8[3...].allSatisfy { byte in
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
                 || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
         }
     }

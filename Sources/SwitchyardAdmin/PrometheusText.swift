@@ -17,9 +17,17 @@ package enum PrometheusText {
         out.sample("switchyard_build_info", [("version", snapshot.version)], 1)
         out.family("switchyard_uptime_seconds", .gauge, "Seconds since the daemon started.")
         out.sample("switchyard_uptime_seconds", [], snapshot.uptimeSeconds)
-        out.family("switchyard_config_loaded_timestamp_seconds", .gauge, "When the running configuration was loaded (Unix time).")
+        out.family(
+            "switchyard_config_loaded_timestamp_seconds",
+            .gauge,
+            "When the running configuration was loaded (Unix time)."
+        )
         out.sample("switchyard_config_loaded_timestamp_seconds", [], snapshot.config.loadedAt)
-        out.family("switchyard_config_reloads_total", .counter, "Configuration reloads by result; a failed one keeps the running configuration.")
+        out.family(
+            "switchyard_config_reloads_total",
+            .counter,
+            "Configuration reloads by result; a failed one keeps the running configuration."
+        )
         out.sample("switchyard_config_reloads_total", [("result", "success")], snapshot.config.reloads)
         out.sample("switchyard_config_reloads_total", [("result", "failure")], snapshot.config.reloadFailures)
 
@@ -34,7 +42,11 @@ package enum PrometheusText {
         Self.renderTraffic(snapshot, into: &out)
         Self.renderPools(snapshot, into: &out)
 
-        out.family("switchyard_query_duration_seconds", .histogram, "Time from a statement's arrival to its completion.")
+        out.family(
+            "switchyard_query_duration_seconds",
+            .histogram,
+            "Time from a statement's arrival to its completion."
+        )
         for cluster in snapshot.clusters {
             out.histogram("switchyard_query_duration_seconds", [("cluster", cluster.name)], cluster.queryDuration)
         }
@@ -52,16 +64,32 @@ package enum PrometheusText {
             let labels = [("cluster", cluster), ("server", server.address), ("role", server.role.rawValue)]
             out.sample("switchyard_server_up", labels, server.state == .up ? 1 : 0)
         }
-        out.family("switchyard_server_fenced", .gauge, "1 when the server is fenced (a former primary that must get no traffic).")
+        out.family(
+            "switchyard_server_fenced",
+            .gauge,
+            "1 when the server is fenced (a former primary that must get no traffic)."
+        )
         for (cluster, server) in servers {
-            out.sample("switchyard_server_fenced", [("cluster", cluster), ("server", server.address)], server.state == .fenced ? 1 : 0)
+            out.sample(
+                "switchyard_server_fenced",
+                [("cluster", cluster), ("server", server.address)],
+                server.state == .fenced ? 1 : 0
+            )
         }
-        out.family("switchyard_replica_lag_bytes", .gauge, "Replay lag of a replica behind its primary, in bytes of WAL.")
+        out.family(
+            "switchyard_replica_lag_bytes",
+            .gauge,
+            "Replay lag of a replica behind its primary, in bytes of WAL."
+        )
         for (cluster, server) in servers {
             guard let lag = server.lagBytes else { continue }
             out.sample("switchyard_replica_lag_bytes", [("cluster", cluster), ("server", server.address)], lag)
         }
-        out.family("switchyard_server_connections", .gauge, "Server connections: active (leased to a client) or idle (pooled).")
+        out.family(
+            "switchyard_server_connections",
+            .gauge,
+            "Server connections: active (leased to a client) or idle (pooled)."
+        )
         for (cluster, server) in servers {
             let labels = [("cluster", cluster), ("server", server.address)]
             out.sample("switchyard_server_connections", labels + [("state", "active")], server.connections.active)
@@ -78,11 +106,19 @@ package enum PrometheusText {
             out.sample("switchyard_queries_total", labels + [("kind", QueryKind.write.rawValue)], server.writes)
             out.sample("switchyard_queries_total", labels + [("kind", QueryKind.other.rawValue)], server.otherQueries)
         }
-        out.family("switchyard_errors_total", .counter, "Statements that failed on a server or lost their server connection.")
+        out.family(
+            "switchyard_errors_total",
+            .counter,
+            "Statements that failed on a server or lost their server connection."
+        )
         for (cluster, server) in servers {
             out.sample("switchyard_errors_total", [("cluster", cluster), ("server", server.address)], server.errors)
         }
-        out.family("switchyard_routing_errors_total", .counter, "Statements refused before reaching a server (routing errors).")
+        out.family(
+            "switchyard_routing_errors_total",
+            .counter,
+            "Statements refused before reaching a server (routing errors)."
+        )
         out.sample("switchyard_routing_errors_total", [], snapshot.totals.routingErrors)
         out.family("switchyard_primary_reads_total", .counter, "Reads that ran on a primary, by reason.")
         var reasons = snapshot.readsOnPrimaryByReason

@@ -46,7 +46,10 @@ package enum StatsJSON {
                     JSONMember("routing_errors", .int(snapshot.totals.routingErrors)),
                 ])
             ),
-            JSONMember("reads_on_primary", .object(snapshot.sortedReadsOnPrimary.map { JSONMember($0.reason, .int($0.count)) })),
+            JSONMember(
+                "reads_on_primary",
+                .object(snapshot.sortedReadsOnPrimary.map { JSONMember($0.reason, .int($0.count)) })
+            ),
             JSONMember("query_duration", Self.histogram(snapshot.queryDuration)),
         ])
     }

@@ -17,7 +17,8 @@ package enum UnixTime {
         let weekday = ((days % 7) + 7 + 4) % 7
         let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(weekdays[weekday]), \(Self.pad(day, 2)) \(months[month - 1]) \(Self.pad(year, 4)) \(Self.clock(secondOfDay)) GMT"
+        let date = "\(Self.pad(day, 2)) \(months[month - 1]) \(Self.pad(year, 4))"
+        return "\(weekdays[weekday]), \(date) \(Self.clock(secondOfDay)) GMT"
     }
 
     /// Whole days since the epoch (rounded down) and the second within that day.

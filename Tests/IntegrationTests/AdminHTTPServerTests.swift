@@ -2,11 +2,11 @@
 import Foundation
 import Glibc
 import Logging
-import Synchronization
 import SwitchyardAdmin
 import SwitchyardDaemon
 import SwitchyardIO
 import SwitchyardTesting
+import Synchronization
 import Testing
 
 /// Stands in for the daemon: a fixed snapshot, and a record of the actions asked for.
@@ -26,8 +26,11 @@ final class FakeAdminOperations: AdminOperations {
             clients: .init(connected: 3),
             clusters: [
                 ClusterStats(
-                    name: "main", primary: "127.0.0.1:5432",
-                    servers: [ServerStats(host: "127.0.0.1", port: 5432, role: .primary, state: .up, queries: 7, writes: 7)]
+                    name: "main",
+                    primary: "127.0.0.1:5432",
+                    servers: [
+                        ServerStats(host: "127.0.0.1", port: 5432, role: .primary, state: .up, queries: 7, writes: 7)
+                    ]
                 )
             ]
         )
@@ -124,7 +127,9 @@ struct AdminServerFixture {
         address.sin_port = UInt16(self.server.port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         try #require(connected == 0, "connect: errno \(errno)")
         var interval = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
@@ -135,7 +140,9 @@ struct AdminServerFixture {
     static func send(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let count = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if count <= 0 { return }  // the server may close early (413): reading tells the rest
             offset += count
         }
@@ -155,13 +162,17 @@ struct AdminServerFixture {
             }
         }
         let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { return RawResponse(status: 0, headers: [:], body: text, closed: closed) }
+        guard let split = text.range(of: "\r\n\r\n") else {
+            return RawResponse(status: 0, headers: [:], body: text, closed: closed)
+        }
         var lines = text[..<split.lowerBound].components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ")
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         return RawResponse(
             status: statusLine.count > 1 ? Int(statusLine[1]) ?? 0 : 0,
@@ -215,14 +226,16 @@ struct AdminHTTPServerTests {
         #expect(head.body.isEmpty)
     }
 
-    @Test(arguments: [
-        ("GET", "/nope", 404, nil),
-        ("GET", "/stats/", 404, nil),
-        ("POST", "/stats", 405, "GET, HEAD"),
-        ("DELETE", "/", 405, "GET, HEAD"),
-        ("GET", "/reload", 405, "POST"),
-        ("get", "/stats", 405, "GET, HEAD"),
-    ] as [(String, String, Int, String?)])
+    @Test(
+        arguments: [
+            ("GET", "/nope", 404, nil),
+            ("GET", "/stats/", 404, nil),
+            ("POST", "/stats", 405, "GET, HEAD"),
+            ("DELETE", "/", 405, "GET, HEAD"),
+            ("GET", "/reload", 405, "POST"),
+            ("get", "/stats", 405, "GET, HEAD"),
+        ] as [(String, String, Int, String?)]
+    )
     func unknownPathsAndWrongMethods(method: String, path: String, status: Int, allow: String?) throws {
         let fixture = try AdminServerFixture()
         defer { fixture.stop() }
@@ -244,12 +257,21 @@ struct AdminHTTPServerTests {
         ("double space", "GET  /stats HTTP/1.1\r\nHost: a\r\n\r\n", 400),
         ("broken percent escape", "POST /pause?cluster=%zz HTTP/1.1\r\nHost: a\r\n\r\n", 400),
         ("Content-Length not a number", "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", 400),
-        ("conflicting Content-Length", "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400),
+        (
+            "conflicting Content-Length",
+            "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400
+        ),
         ("HTTP/2.0", "GET /stats HTTP/2.0\r\nHost: a\r\n\r\n", 505),
         ("chunked body", "POST /reload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501),
         ("large body", "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n", 413),
-        ("huge Content-Length", "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413),
-        ("huge header", "GET /stats HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "x", count: 20_000) + "\r\n\r\n", 431),
+        (
+            "huge Content-Length",
+            "POST /reload HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 413
+        ),
+        (
+            "huge header",
+            "GET /stats HTTP/1.1\r\nHost: a\r\nX-Big: " + String(repeating: "x", count: 20_000) + "\r\n\r\n", 431
+        ),
     ]
 
     @Test(arguments: malformed)
@@ -294,7 +316,11 @@ struct AdminHTTPServerTests {
         #expect(try fixture.post("/pause?cluster=").status == 400)
         #expect(try fixture.post("/resume").status == 200)
         #expect(try fixture.post("/resume?cluster=main").status == 200)
-        #expect(fixture.operations.calls == ["pause main", "pause my cluster", "pause a b", "pause nope", "resume *", "resume main"])
+        #expect(
+            fixture.operations.calls == [
+                "pause main", "pause my cluster", "pause a b", "pause nope", "resume *", "resume main",
+            ]
+        )
     }
 
     @Test func failedReloadIsAnError() throws {
@@ -322,7 +348,9 @@ struct AdminHTTPServerTests {
     }
 
     @Test func aDaemonThatDoesNotAnswerGets503() throws {
-        let fixture = try AdminServerFixture(operations: FakeAdminOperations(statsDelay: nil)) { $0.handlerTimeoutMs = 300 }
+        let fixture = try AdminServerFixture(operations: FakeAdminOperations(statsDelay: nil)) {
+            $0.handlerTimeoutMs = 300
+        }
         defer { fixture.stop() }
         let response = try fixture.get("/stats")
         #expect(response.status == 503)
@@ -398,8 +426,18 @@ struct AdminHTTPServerTests {
         }
         #expect(try curl(["\(base)/health"]) == "ok\n")
         #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(base)/reload"]) == "401")
-        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer t", "\(base)/reload"]) == "200")
-        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer t", "\(base)/pause?cluster=main"]) == "200")
+        #expect(
+            try curl([
+                "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer t",
+                "\(base)/reload",
+            ]) == "200"
+        )
+        #expect(
+            try curl([
+                "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Authorization: Bearer t",
+                "\(base)/pause?cluster=main",
+            ]) == "200"
+        )
         #expect(fixture.operations.calls == ["reload", "pause main"])
     }
 }
@@ -411,9 +449,13 @@ struct HTTPRequestParserTests {
     }
 
     @Test func parsesARequestWithQueryHeadersAndBody() {
-        let text = "POST /pause?cluster=a%2Fb&x&cluster=ignored HTTP/1.1\r\nHost: h\r\nX-Thing:  v a l \r\nContent-Length: 3\r\n\r\nabcEXTRA"
+        let text =
+            "POST /pause?cluster=a%2Fb&x&cluster=ignored HTTP/1.1\r\n"
+            + "Host: h\r\nX-Thing:  v a l \r\nContent-Length: 3\r\n\r\nabcEXTRA"
         let expected = AdminRequest(
-            method: "POST", path: "/pause", query: ["cluster": "a/b", "x": ""],
+            method: "POST",
+            path: "/pause",
+            query: ["cluster": "a/b", "x": ""],
             headers: [HTTPHeader("host", "h"), HTTPHeader("x-thing", "v a l"), HTTPHeader("content-length", "3")],
             body: Array("abc".utf8)
         )
@@ -447,9 +489,16 @@ struct HTTPRequestParserTests {
 
     @Test func limitsApplyBeforeTheWholeRequestArrives() {
         let parser = HTTPRequestParser(maxHeaderBytes: 64, maxBodyBytes: 4)
-        #expect(Self.parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 80), parser: parser) == .failed(.headerFieldsTooLarge, "request head larger than 64 bytes"))
-        #expect(Self.parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", parser: parser) == .failed(.contentTooLarge, "request body larger than 4 bytes"))
-        guard case .complete = Self.parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd", parser: parser) else {
+        #expect(
+            Self.parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 80), parser: parser)
+                == .failed(.headerFieldsTooLarge, "request head larger than 64 bytes")
+        )
+        #expect(
+            Self.parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n", parser: parser)
+                == .failed(.contentTooLarge, "request body larger than 4 bytes")
+        )
+        guard case .complete = Self.parse("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd", parser: parser)
+        else {
             Issue.record("a body at the limit is refused")
             return
         }

@@ -84,7 +84,9 @@ struct SystemdNotifierTests {
         let lines = datagram.split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 2)
         #expect(lines.first == "RELOADING=1")
-        let value = try #require(lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil })
+        let value = try #require(
+            lines.last.flatMap { $0.hasPrefix("MONOTONIC_USEC=") ? UInt64($0.dropFirst(15)) : nil }
+        )
         #expect(value >= before && value <= after)
     }
 
@@ -97,7 +99,9 @@ struct SystemdNotifierTests {
     }
 
     @Test func aMissingSocketIsNotAnError() {
-        let notifier = SystemdNotifier(socketPath: NSTemporaryDirectory() + "no-such-dir-\(UInt32.random(in: 0...UInt32.max))/notify")
+        let notifier = SystemdNotifier(
+            socketPath: NSTemporaryDirectory() + "no-such-dir-\(UInt32.random(in: 0...UInt32.max))/notify"
+        )
         #expect(!notifier.ready())
         let tooLong = SystemdNotifier(socketPath: "/" + String(repeating: "a", count: 200))
         #expect(!tooLong.ready())

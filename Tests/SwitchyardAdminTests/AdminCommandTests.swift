@@ -51,7 +51,8 @@ struct AdminCommandTests {
     }
 
     @Test(arguments: [
-        (AdminCommand.show(.pools), "SHOW"), (.reload, "RELOAD"), (.pause(cluster: "x"), "PAUSE"), (.resume(cluster: nil), "RESUME"),
+        (AdminCommand.show(.pools), "SHOW"), (.reload, "RELOAD"), (.pause(cluster: "x"), "PAUSE"),
+        (.resume(cluster: nil), "RESUME"),
     ])
     func tags(command: AdminCommand, tag: String) {
         #expect(command.tag == tag)

@@ -44,7 +44,10 @@ struct AdminConsoleTests {
         let expected: [UInt8] =
             [0x54, 0x00, 0x00, 0x00, 0x20, 0x00, 0x01]
             + Array("version".utf8) + [0x00]
-            + [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00]
+            + [
+                0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x19, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x00,
+                0x00,
+            ]
             + [0x44, 0x00, 0x00, 0x00, 0x1A, 0x00, 0x01, 0x00, 0x00, 0x00, 0x10] + Array("Switchyard 1.2.3".utf8)
             + [0x43, 0x00, 0x00, 0x00, 0x09] + Array("SHOW".utf8) + [0x00]
         let result = AdminConsole.resultSet(for: .show(.version), snapshot: SampleSnapshot.snapshot)
@@ -81,19 +84,33 @@ struct AdminConsoleTests {
 
     @Test func showClustersSumsServers() {
         let result = AdminConsole.resultSet(for: .show(.clusters), snapshot: SampleSnapshot.snapshot)
-        #expect(result.columns.map(\.name) == ["cluster", "primary", "paused", "servers", "servers_up", "queries", "reads", "writes", "errors"])
-        #expect(result.rows == [
-            ["main", "10.0.0.1:5432", "no", "2", "2", "160", "100", "50", "1"],
-            [SampleSnapshot.oddName, nil, "yes", "2", "0", "0", "0", "0", "0"],
-        ])
+        #expect(
+            result.columns.map(\.name) == [
+                "cluster", "primary", "paused", "servers", "servers_up", "queries", "reads", "writes", "errors",
+            ]
+        )
+        #expect(
+            result.rows == [
+                ["main", "10.0.0.1:5432", "no", "2", "2", "160", "100", "50", "1"],
+                [SampleSnapshot.oddName, nil, "yes", "2", "0", "0", "0", "0", "0"],
+            ]
+        )
     }
 
     @Test func showPoolsAndClients() {
         var snapshot = SampleSnapshot.snapshot
         snapshot.clientList = [
             ClientInfo(
-                id: 7, user: "app", database: "appdb", applicationName: "psql", peer: "127.0.0.1:50000",
-                state: .inTransaction, isPinned: true, connectedAt: 1_700_000_000, cluster: "main", server: "10.0.0.1:5432"
+                id: 7,
+                user: "app",
+                database: "appdb",
+                applicationName: "psql",
+                peer: "127.0.0.1:50000",
+                state: .inTransaction,
+                isPinned: true,
+                connectedAt: 1_700_000_000,
+                cluster: "main",
+                server: "10.0.0.1:5432"
             ),
             ClientInfo(id: 8, user: "app", database: "appdb", peer: "[::1]:50001", state: .idle, connectedAt: 0),
         ]
@@ -101,10 +118,15 @@ struct AdminConsoleTests {
         #expect(pools.rows == [["main", "10.0.0.1:5432", "app", "appdb", "2", "3", "1", "20"]])
         let clients = AdminConsole.resultSet(for: .show(.clients), snapshot: snapshot)
         #expect(clients.columns.first == .bigint("id"))
-        #expect(clients.rows == [
-            ["7", "app", "appdb", "psql", "127.0.0.1:50000", "in_transaction", "yes", "2023-11-14 22:13:20+00", "main", "10.0.0.1:5432"],
-            ["8", "app", "appdb", "", "[::1]:50001", "idle", "no", "1970-01-01 00:00:00+00", nil, nil],
-        ])
+        #expect(
+            clients.rows == [
+                [
+                    "7", "app", "appdb", "psql", "127.0.0.1:50000", "in_transaction", "yes", "2023-11-14 22:13:20+00",
+                    "main", "10.0.0.1:5432",
+                ],
+                ["8", "app", "appdb", "", "[::1]:50001", "idle", "no", "1970-01-01 00:00:00+00", nil, nil],
+            ]
+        )
     }
 
     /// SHOW STATS: the average is main's 12.7023 s over 4 statements = 3,175,575 µs.

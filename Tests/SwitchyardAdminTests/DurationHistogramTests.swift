@@ -31,7 +31,9 @@ struct DurationHistogramTests {
 
     @Test func boundsAreTheDocumentedSeconds() {
         #expect(
-            DurationHistogram.boundsSeconds == [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+            DurationHistogram.boundsSeconds == [
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+            ]
         )
     }
 
@@ -74,7 +76,10 @@ struct DurationHistogramTests {
     }
 
     @Test func snapshotInitializerFoldsExtraBucketsIntoTheOverflow() {
-        let histogram = DurationHistogram(bucketCounts: [1, 2] + Array(repeating: 0, count: 12) + [3, 4], sumNanoseconds: 9)
+        let histogram = DurationHistogram(
+            bucketCounts: [1, 2] + Array(repeating: 0, count: 12) + [3, 4],
+            sumNanoseconds: 9
+        )
         #expect(histogram.bucketCounts.count == 15)
         #expect(histogram.bucketCounts.last == 7)
         #expect(histogram.count == 10)

@@ -92,13 +92,20 @@ struct LoopCountersTests {
         let slot = loop.slot(for: self.replica)
         loop.recordQuery(slot, kind: .read, nanoseconds: 5)
         let stats = ServerStats(
-            host: "10.0.0.2", port: 5432, role: .replica, state: .up, lagBytes: 0,
-            connections: ConnectionCounts(active: 1, idle: 0), counters: loop.counters(for: self.replica)
+            host: "10.0.0.2",
+            port: 5432,
+            role: .replica,
+            state: .up,
+            lagBytes: 0,
+            connections: ConnectionCounts(active: 1, idle: 0),
+            counters: loop.counters(for: self.replica)
         )
         #expect(stats.queries == 1 && stats.reads == 1 && stats.writes == 0 && stats.errors == 0)
     }
 
-    @Test(arguments: [("10.0.0.1", 5432, "10.0.0.1:5432"), ("::1", 6432, "[::1]:6432"), ("db.example", 5, "db.example:5")])
+    @Test(arguments: [
+        ("10.0.0.1", 5432, "10.0.0.1:5432"), ("::1", 6432, "[::1]:6432"), ("db.example", 5, "db.example:5"),
+    ])
     func serverAddressBracketsIPv6(host: String, port: Int, address: String) {
         #expect(ServerKey(cluster: "c", host: host, port: port).address == address)
     }

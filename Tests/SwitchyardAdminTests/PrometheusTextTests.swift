@@ -42,7 +42,12 @@ struct PrometheusTextTests {
     }
 
     /// The value of the sample `name` with exactly `labels` in `family`.
-    static func value(_ families: [String: Family], _ family: String, _ name: String, _ labels: [String: String]) -> Double? {
+    static func value(
+        _ families: [String: Family],
+        _ family: String,
+        _ name: String,
+        _ labels: [String: String]
+    ) -> Double? {
         families[family]?.samples.first { $0.name == name && $0.labels == labels }?.value
     }
 
@@ -90,8 +95,12 @@ struct PrometheusTextTests {
 
         #expect(Self.value(f, "switchyard_build_info", "switchyard_build_info", ["version": "1.2.3"]) == 1)
         #expect(Self.value(f, "switchyard_uptime_seconds", "switchyard_uptime_seconds", [:]) == 3725)
-        #expect(Self.value(f, "switchyard_config_reloads", "switchyard_config_reloads_total", ["result": "success"]) == 2)
-        #expect(Self.value(f, "switchyard_config_reloads", "switchyard_config_reloads_total", ["result": "failure"]) == 1)
+        #expect(
+            Self.value(f, "switchyard_config_reloads", "switchyard_config_reloads_total", ["result": "success"]) == 2
+        )
+        #expect(
+            Self.value(f, "switchyard_config_reloads", "switchyard_config_reloads_total", ["result": "failure"]) == 1
+        )
         #expect(Self.value(f, "switchyard_client_connections", "switchyard_client_connections", [:]) == 5)
         #expect(Self.value(f, "switchyard_clients_waiting", "switchyard_clients_waiting", [:]) == 1)
 
@@ -103,25 +112,56 @@ struct PrometheusTextTests {
         #expect(Self.value(f, "switchyard_queries", queries, replica.merging(["kind": "read"]) { $1 }) == 60)
         #expect(Self.value(f, "switchyard_errors", "switchyard_errors_total", primary) == 1)
         #expect(Self.value(f, "switchyard_routing_errors", "switchyard_routing_errors_total", [:]) == 3)
-        #expect(Self.value(f, "switchyard_primary_reads", "switchyard_primary_reads_total", ["reason": "read_after_write"]) == 7)
-        #expect(Self.value(f, "switchyard_primary_reads", "switchyard_primary_reads_total", ["reason": "no_replica"]) == 0)
+        #expect(
+            Self.value(f, "switchyard_primary_reads", "switchyard_primary_reads_total", ["reason": "read_after_write"])
+                == 7
+        )
+        #expect(
+            Self.value(f, "switchyard_primary_reads", "switchyard_primary_reads_total", ["reason": "no_replica"]) == 0
+        )
 
         // Up, down and fenced; the IPv6 server is labelled in brackets; the odd name survives escaping.
-        #expect(Self.value(f, "switchyard_server_up", "switchyard_server_up", primary.merging(["role": "primary"]) { $1 }) == 1)
+        #expect(
+            Self.value(f, "switchyard_server_up", "switchyard_server_up", primary.merging(["role": "primary"]) { $1 })
+                == 1
+        )
         let down = ["cluster": odd, "server": "[::1]:5433"]
         let fenced = ["cluster": odd, "server": "10.0.0.9:5432"]
-        #expect(Self.value(f, "switchyard_server_up", "switchyard_server_up", down.merging(["role": "primary"]) { $1 }) == 0)
-        #expect(Self.value(f, "switchyard_server_up", "switchyard_server_up", fenced.merging(["role": "replica"]) { $1 }) == 0)
+        #expect(
+            Self.value(f, "switchyard_server_up", "switchyard_server_up", down.merging(["role": "primary"]) { $1 }) == 0
+        )
+        #expect(
+            Self.value(f, "switchyard_server_up", "switchyard_server_up", fenced.merging(["role": "replica"]) { $1 })
+                == 0
+        )
         #expect(Self.value(f, "switchyard_server_fenced", "switchyard_server_fenced", fenced) == 1)
         #expect(Self.value(f, "switchyard_server_fenced", "switchyard_server_fenced", down) == 0)
         #expect(Self.value(f, "switchyard_cluster_paused", "switchyard_cluster_paused", ["cluster": odd]) == 1)
 
         // Lag only where it is known.
-        #expect(f["switchyard_replica_lag_bytes"]?.samples == [Sample(name: "switchyard_replica_lag_bytes", labels: replica, value: 2048)])
-        #expect(Self.value(f, "switchyard_server_connections", "switchyard_server_connections", primary.merging(["state": "idle"]) { $1 }) == 3)
+        #expect(
+            f["switchyard_replica_lag_bytes"]?.samples == [
+                Sample(name: "switchyard_replica_lag_bytes", labels: replica, value: 2048)
+            ]
+        )
+        #expect(
+            Self.value(
+                f,
+                "switchyard_server_connections",
+                "switchyard_server_connections",
+                primary.merging(["state": "idle"]) { $1 }
+            ) == 3
+        )
 
         let pool = ["cluster": "main", "server": "10.0.0.1:5432", "user": "app", "database": "appdb"]
-        #expect(Self.value(f, "switchyard_pool_connections", "switchyard_pool_connections", pool.merging(["state": "active"]) { $1 }) == 2)
+        #expect(
+            Self.value(
+                f,
+                "switchyard_pool_connections",
+                "switchyard_pool_connections",
+                pool.merging(["state": "active"]) { $1 }
+            ) == 2
+        )
         #expect(Self.value(f, "switchyard_pool_waiting_clients", "switchyard_pool_waiting_clients", pool) == 1)
         #expect(Self.value(f, "switchyard_pool_max_connections", "switchyard_pool_max_connections", pool) == 20)
     }
@@ -161,7 +201,9 @@ struct PrometheusTextTests {
             }
             if line.hasPrefix("#") { continue }
             let name = String(line.prefix { $0 != "{" && $0 != " " })
-            let family = declared.first { name == $0 || name == $0 + "_bucket" || name == $0 + "_sum" || name == $0 + "_count" }
+            let family = declared.first {
+                name == $0 || name == $0 + "_bucket" || name == $0 + "_sum" || name == $0 + "_count"
+            }
             #expect(family != nil, "sample \(name) before its TYPE line")
         }
     }

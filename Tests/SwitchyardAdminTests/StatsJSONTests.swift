@@ -190,7 +190,10 @@ struct StatsJSONTests {
             """#
         let python = try #require(ExternalTool.python)
         for pretty in [true, false] {
-            let result = try python.run(arguments: ["-c", script], input: StatsJSON.render(SampleSnapshot.snapshot, pretty: pretty))
+            let result = try python.run(
+                arguments: ["-c", script],
+                input: StatsJSON.render(SampleSnapshot.snapshot, pretty: pretty)
+            )
             #expect(result.status == 0, "pretty: \(pretty), stderr: \(result.stderr)")
             #expect(result.stdout == "equal\n")
         }

@@ -106,7 +106,9 @@ final class AdminHTTPConnection: EventHandler {
 
     private func dispatch(_ request: AdminRequest) {
         let loop = self.listener.loop
-        self.phase = .awaitingHandler(deadline: loop.now &+ Self.nanoseconds(self.listener.configuration.handlerTimeoutMs))
+        self.phase = .awaitingHandler(
+            deadline: loop.now &+ Self.nanoseconds(self.listener.configuration.handlerTimeoutMs)
+        )
         // Safe to carry across threads: `LoopBound` only hands the connection out on its loop.
         let bound = LoopBound(self, loop: loop)
         let includeBody = request.method != "HEAD"
@@ -135,7 +137,9 @@ final class AdminHTTPConnection: EventHandler {
         )
         self.outbound = response.serialized(includeBody: includeBody, date: UnixTime.httpDate(time(nil)))
         self.written = 0
-        self.phase = .writing(deadline: self.listener.loop.now &+ Self.nanoseconds(self.listener.configuration.writeTimeoutMs))
+        self.phase = .writing(
+            deadline: self.listener.loop.now &+ Self.nanoseconds(self.listener.configuration.writeTimeoutMs)
+        )
         self.flush()
     }
 

@@ -46,7 +46,13 @@ package struct AdminRequest: Sendable, Equatable {
     package var headers: [HTTPHeader]
     package var body: [UInt8]
 
-    package init(method: String, path: String, query: [String: String] = [:], headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    package init(
+        method: String,
+        path: String,
+        query: [String: String] = [:],
+        headers: [HTTPHeader] = [],
+        body: [UInt8] = []
+    ) {
         self.method = method
         self.path = path
         self.query = query
@@ -78,7 +84,12 @@ package struct AdminResponse: Sendable, Equatable {
 
     /// A plain-text response; a final newline is added so that curl output ends cleanly.
     package static func text(_ status: HTTPStatus, _ text: String, headers: [HTTPHeader] = []) -> AdminResponse {
-        AdminResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array((text + "\n").utf8), headers: headers)
+        AdminResponse(
+            status: status,
+            contentType: "text/plain; charset=utf-8",
+            body: Array((text + "\n").utf8),
+            headers: headers
+        )
     }
 
     package static func json(_ status: HTTPStatus, _ json: String) -> AdminResponse {

@@ -69,7 +69,12 @@ package final class AdminHTTPServer: Sendable {
         let loop = try EventLoop(index: Self.loopIndex, lingerMicroseconds: 0)
         let result: Result<(LoopBound<AdminHTTPListener>, Int), any Error> = loop.queue.sync {
             Result {
-                let listener = try AdminHTTPListener(loop: loop, configuration: configuration, handler: handler, logger: logger)
+                let listener = try AdminHTTPListener(
+                    loop: loop,
+                    configuration: configuration,
+                    handler: handler,
+                    logger: logger
+                )
                 return (LoopBound(listener, loop: loop), listener.port)
             }
         }
@@ -109,17 +114,31 @@ final class AdminHTTPListener: EventHandler {
     /// Connections over the limit that are being told 503; beyond these, new ones are closed at once.
     private static let refusalAllowance = 16
 
-    init(loop: EventLoop, configuration: AdminHTTPServer.Configuration, handler: any AdminRequestHandler, logger: Logger) throws {
+    init(
+        loop: EventLoop,
+        configuration: AdminHTTPServer.Configuration,
+        handler: any AdminRequestHandler,
+        logger: Logger
+    ) throws {
         self.loop = loop
         self.configuration = configuration
-        self.parser = HTTPRequestParser(maxHeaderBytes: configuration.maxHeaderBytes, maxBodyBytes: configuration.maxBodyBytes)
+        self.parser = HTTPRequestParser(
+            maxHeaderBytes: configuration.maxHeaderBytes,
+            maxBodyBytes: configuration.maxBodyBytes
+        )
         self.handler = handler
         self.logger = logger
         self.fd = try Socket.listen(configuration.address, backlog: 128, reusePort: false)
         self.port = Self.localPort(self.fd) ?? Int(configuration.address.port)
         self.registration = try loop.register(self.fd, handler: self)
-        let smallestTimeout = min(configuration.requestTimeoutMs, configuration.handlerTimeoutMs, configuration.writeTimeoutMs)
-        self.sweeper = loop.scheduleRepeating(everyMs: max(10, min(250, smallestTimeout / 4))) { [weak self] in self?.sweep() }
+        let smallestTimeout = min(
+            configuration.requestTimeoutMs,
+            configuration.handlerTimeoutMs,
+            configuration.writeTimeoutMs
+        )
+        self.sweeper = loop.scheduleRepeating(everyMs: max(10, min(250, smallestTimeout / 4))) { [weak self] in
+            self?.sweep()
+        }
     }
 
     func handleEvents(_ events: UInt32) {
@@ -182,9 +201,13 @@ final class AdminHTTPListener: EventHandler {
         return withUnsafePointer(to: &storage) { pointer -> Int? in
             switch Int32(pointer.pointee.ss_family) {
             case AF_INET:
-                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin_port))
+                }
             case AF_INET6:
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             default:
                 return nil
             }

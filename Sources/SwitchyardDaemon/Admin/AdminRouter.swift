@@ -58,21 +58,42 @@ package struct AdminRouter: AdminRequestHandler {
         }
         if route.method == "POST" && !self.isAuthorized(request) {
             return respond(
-                .text(.unauthorized, "missing or wrong bearer token", headers: [HTTPHeader("WWW-Authenticate", "Bearer realm=\"switchyard\"")])
+                .text(
+                    .unauthorized,
+                    "missing or wrong bearer token",
+                    headers: [HTTPHeader("WWW-Authenticate", "Bearer realm=\"switchyard\"")]
+                )
             )
         }
         self.run(route.endpoint, request, respond)
     }
 
-    private func run(_ endpoint: Endpoint, _ request: AdminRequest, _ respond: @escaping @Sendable (AdminResponse) -> Void) {
+    private func run(
+        _ endpoint: Endpoint,
+        _ request: AdminRequest,
+        _ respond: @escaping @Sendable (AdminResponse) -> Void
+    ) {
         switch endpoint {
         case .dashboard:
-            respond(AdminResponse(status: .ok, contentType: "text/html; charset=utf-8", body: self.dashboard, headers: Self.pageHeaders))
+            respond(
+                AdminResponse(
+                    status: .ok,
+                    contentType: "text/html; charset=utf-8",
+                    body: self.dashboard,
+                    headers: Self.pageHeaders
+                )
+            )
         case .stats:
             self.operations.statsSnapshot { snapshot in respond(.json(.ok, StatsJSON.render(snapshot))) }
         case .metrics:
             self.operations.statsSnapshot { snapshot in
-                respond(AdminResponse(status: .ok, contentType: PrometheusText.contentType, body: Array(PrometheusText.render(snapshot).utf8)))
+                respond(
+                    AdminResponse(
+                        status: .ok,
+                        contentType: PrometheusText.contentType,
+                        body: Array(PrometheusText.render(snapshot).utf8)
+                    )
+                )
             }
         case .health:
             respond(self.operations.isAccepting ? .text(.ok, "ok") : .text(.serviceUnavailable, "shutting down"))
@@ -121,7 +142,8 @@ package struct AdminRouter: AdminRequestHandler {
         guard let value = request.header("authorization") else { return false }
         let utf8 = Array(value.utf8)
         let scheme = Array("bearer".utf8)
-        guard utf8.count > scheme.count, utf8[..<scheme.count].map({ $0 | 0x20 }) == scheme, utf8[scheme.count] == 0x20 else {
+        guard utf8.count > scheme.count, utf8[..<scheme.count].map({ $0 | 0x20 }) == scheme, utf8[scheme.count] == 0x20
+        else {
             return false
         }
         let credentials = utf8[(scheme.count + 1)...].drop { $0 == 0x20 }

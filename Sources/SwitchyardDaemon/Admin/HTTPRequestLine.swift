@@ -24,7 +24,9 @@ struct RequestLine: Equatable {
         let version = String(decoding: parts[2], as: UTF8.self)
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             let isHTTP = version.hasPrefix("HTTP/") && version.utf8.count == 8
-            return .failure(Failure(status: isHTTP ? .httpVersionNotSupported : .badRequest, message: "unsupported version"))
+            return .failure(
+                Failure(status: isHTTP ? .httpVersionNotSupported : .badRequest, message: "unsupported version")
+            )
         }
         // Only origin-form ("/path?query"): the admin port is never a proxy, and never asked for "*".
         let target = parts[1]
@@ -40,7 +42,9 @@ struct RequestLine: Equatable {
             }
             query = parsed
         }
-        return .success(RequestLine(method: String(decoding: method, as: UTF8.self), path: path, query: query, version: version))
+        return .success(
+            RequestLine(method: String(decoding: method, as: UTF8.self), path: path, query: query, version: version)
+        )
     }
 
     /// `name=value&name2=value2` (application/x-www-form-urlencoded): `+` is a space, `%XX` a byte;

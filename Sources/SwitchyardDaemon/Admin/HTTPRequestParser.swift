@@ -78,7 +78,13 @@ package struct HTTPRequestParser: Sendable {
         }
         guard bytes.count - bodyStart >= bodyLength else { return .incomplete }
         let body = Array(UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + bodyLength)]))
-        let request = AdminRequest(method: target.method, path: target.path, query: target.query, headers: headers, body: body)
+        let request = AdminRequest(
+            method: target.method,
+            path: target.path,
+            query: target.query,
+            headers: headers,
+            body: body
+        )
         return .complete(request, consumed: bodyStart + bodyLength)
     }
 
@@ -115,7 +121,8 @@ package struct HTTPRequestParser: Sendable {
     /// RFC 9110 §5.6.2 `tchar`.
     static func isTokenCharacter(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
         default:
             return "!#$%&'*+-.^_`|~".utf8.contains(byte)

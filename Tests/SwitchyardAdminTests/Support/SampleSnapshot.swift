@@ -21,12 +21,27 @@ enum SampleSnapshot {
             primary: "10.0.0.1:5432",
             servers: [
                 ServerStats(
-                    host: "10.0.0.1", port: 5432, role: .primary, state: .up,
-                    connections: ConnectionCounts(active: 2, idle: 3), queries: 100, reads: 40, writes: 50, errors: 1
+                    host: "10.0.0.1",
+                    port: 5432,
+                    role: .primary,
+                    state: .up,
+                    connections: ConnectionCounts(active: 2, idle: 3),
+                    queries: 100,
+                    reads: 40,
+                    writes: 50,
+                    errors: 1
                 ),
                 ServerStats(
-                    host: "10.0.0.2", port: 5432, role: .replica, state: .up, lagBytes: 2048,
-                    connections: ConnectionCounts(active: 1, idle: 4), queries: 60, reads: 60, writes: 0, errors: 0
+                    host: "10.0.0.2",
+                    port: 5432,
+                    role: .replica,
+                    state: .up,
+                    lagBytes: 2048,
+                    connections: ConnectionCounts(active: 1, idle: 4),
+                    queries: 60,
+                    reads: 60,
+                    writes: 0,
+                    errors: 0
                 ),
             ],
             queryDuration: mainDurations
@@ -44,13 +59,24 @@ enum SampleSnapshot {
         return StatsSnapshot(
             version: "1.2.3",
             uptimeSeconds: 3725,
-            config: .init(path: "/etc/switchyard/switchyard.toml", loadedAt: 1_700_000_000, reloads: 2, reloadFailures: 1),
+            config: .init(
+                path: "/etc/switchyard/switchyard.toml",
+                loadedAt: 1_700_000_000,
+                reloads: 2,
+                reloadFailures: 1
+            ),
             clients: .init(connected: 5, waiting: 1, pinned: 2),
             clusters: clusters,
             pools: [
                 PoolStats(
-                    cluster: "main", server: "10.0.0.1:5432", user: "app", database: "appdb",
-                    active: 2, idle: 3, waiting: 1, maxSize: 20
+                    cluster: "main",
+                    server: "10.0.0.1:5432",
+                    user: "app",
+                    database: "appdb",
+                    active: 2,
+                    idle: 3,
+                    waiting: 1,
+                    maxSize: 20
                 )
             ],
             totals: .init(summing: clusters, routingErrors: 3),
