@@ -108,7 +108,7 @@ extension Dashboard {
             line.setAttribute("style", "stroke:" + colour);
             svg.appendChild(line);
           }
-          return svg;
+          return el("div", null, svg, el("div", "muted small", "scale 0–" + fmtRate(max) + " per second"));
         }
 
         function rateRow(rate) {

@@ -304,6 +304,23 @@ struct AdminHTTPServerTests {
         #expect(try fixture.get("/stats").status == 200)
     }
 
+    /// Without a token the POST routes are open, but not to web pages on other sites.
+    @Test func browsersCannotPostFromAnotherSite() throws {
+        let fixture = try AdminServerFixture()
+        defer { fixture.stop() }
+        for headers in [
+            ["Origin: http://evil.example"], ["Origin: null"], ["Sec-Fetch-Site: cross-site"],
+            ["Sec-Fetch-Site: same-site", "Origin: http://127.0.0.1"],
+        ] {
+            #expect(try fixture.post("/pause?cluster=main", headers: headers).status == 403, "\(headers)")
+        }
+        #expect(fixture.operations.calls.isEmpty)
+        // The page's own origin, and tools that send no Origin, are fine.
+        #expect(try fixture.post("/resume", headers: ["Origin: http://127.0.0.1", "Sec-Fetch-Site: same-origin"]).status == 200)
+        #expect(try fixture.post("/resume").status == 200)
+        #expect(fixture.operations.calls == ["resume *", "resume *"])
+    }
+
     @Test func pauseAndResumeTakeTheClusterFromTheQuery() throws {
         let fixture = try AdminServerFixture()
         defer { fixture.stop() }

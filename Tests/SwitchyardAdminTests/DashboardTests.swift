@@ -146,6 +146,7 @@ struct DashboardTests {
         #expect(outcome.second.contains("10 reads/s"))
         #expect(outcome.second.contains("1.5 writes/s"))
         #expect(outcome.second.contains("0 errors/s"))
+        #expect(outcome.second.contains("scale 0–10 per second"))
 
         #expect(!outcome.lostHidden)
         #expect(outcome.stale)

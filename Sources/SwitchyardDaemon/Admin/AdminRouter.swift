@@ -56,6 +56,9 @@ package struct AdminRouter: AdminRequestHandler {
             let allowed = candidates.map { $0.method == "GET" ? "GET, HEAD" : $0.method }.joined(separator: ", ")
             return respond(.text(.methodNotAllowed, "method not allowed", headers: [HTTPHeader("Allow", allowed)]))
         }
+        if route.method == "POST" && Self.isFromAnotherSite(request) {
+            return respond(.text(.forbidden, "cross-site requests may not change the daemon"))
+        }
         if route.method == "POST" && !self.isAuthorized(request) {
             return respond(
                 .text(
@@ -133,6 +136,18 @@ package struct AdminRouter: AdminRequestHandler {
     ]
 
     // MARK: - Authorization
+
+    /// Whether a browser sent the request on behalf of another site. A web page can make a
+    /// visitor's browser POST to `127.0.0.1:6480` without reading the answer (a "simple" request
+    /// needs no CORS preflight), which would let any site reload or pause a daemon that has no
+    /// `admin_token`. Browsers name the page's origin in `Origin` (and `Sec-Fetch-Site`); command
+    /// line tools send neither, and the dashboard never POSTs.
+    static func isFromAnotherSite(_ request: AdminRequest) -> Bool {
+        if let site = request.header("sec-fetch-site"), site != "same-origin" && site != "none" { return true }
+        guard let origin = request.header("origin") else { return false }
+        guard let host = request.header("host") else { return true }
+        return origin != "http://" + host
+    }
 
     /// Whether the request carries `Authorization: Bearer <admin_token>` (always, when no token
     /// is set). The scheme is case-insensitive (RFC 9110 §11.1); the token is compared in constant
