@@ -137,9 +137,15 @@ final class AdminHTTPListener: EventHandler {
         )
         self.handler = handler
         self.logger = logger
-        self.fd = try Socket.listen(configuration.address, backlog: 128, reusePort: false)
-        self.port = Self.localPort(self.fd) ?? Int(configuration.address.port)
-        self.registration = try loop.register(self.fd, handler: self)
+        let fd = try Socket.listen(configuration.address, backlog: 128, reusePort: false)
+        self.fd = fd
+        self.port = Self.localPort(fd) ?? Int(configuration.address.port)
+        do {
+            self.registration = try loop.register(fd, handler: self)
+        } catch {
+            Socket.close(fd)
+            throw error
+        }
         let smallestTimeout = min(
             configuration.requestTimeoutMs,
             configuration.handlerTimeoutMs,
