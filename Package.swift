@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "SwitchyardConfig", dependencies: ["TOMLKit"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardCrypto", dependencies: ["COpenSSL"], swiftSettings: swiftSettings),
         .target(name: "SwitchyardHealth", swiftSettings: swiftSettings),
+        .target(name: "SwitchyardAdmin", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
         .target(
             name: "SwitchyardSession",
             dependencies: [
@@ -58,7 +59,7 @@ let package = Package(
             name: "SwitchyardDaemon",
             dependencies: [
                 "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardConfig",
-                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO", "SwitchyardHealth",
+                "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO", "SwitchyardHealth", "SwitchyardAdmin",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -89,9 +90,11 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardHealthTests", dependencies: ["SwitchyardHealth"], swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: swiftSettings),
+        .testTarget(name: "SwitchyardAdminTests", dependencies: ["SwitchyardAdmin", "SwitchyardWire"],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ"],
+            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ", "SwitchyardAdmin"],
             swiftSettings: swiftSettings
         ),
     ]
