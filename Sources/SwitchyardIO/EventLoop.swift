@@ -72,14 +72,19 @@ package final class EventLoop: @unchecked Sendable {
         self.events = .allocate(capacity: Self.batch)
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: self.queue)
         source.setEventHandler { [unowned self] in self.poll() }
+        // Descriptors close only once libdispatch is done with the source: closing earlier lets
+        // another loop reuse the number while libdispatch still watches it, and lose its events.
+        source.setCancelHandler {
+            Glibc.close(fd)
+            Glibc.close(wake)
+        }
         self.source = source
         source.activate()
     }
 
     deinit {
         self.events.deallocate()
-        Glibc.close(self.epollFD)
-        Glibc.close(self.wakeFD)
+        self.source?.cancel()
     }
 
     /// Runs `work` on the loop, later; wakes a pass that lingers so the work is not delayed.

@@ -96,15 +96,7 @@ package final class AdminHTTPServer: Sendable {
         let core = self.core
         self.loop.queue.sync { core.value.stop() }
         self.loop.shutdown()
-        Self.retiredLoops.withLock { $0.append(self.loop) }
     }
-
-    /// Loops of stopped servers, never released. `EventLoop` closes its epoll descriptor when it
-    /// is released, possibly before libdispatch has finished cancelling the source that watches
-    /// it; a new loop given the same descriptor number then never hears of its events (seen in
-    /// tests that start and stop servers in parallel). Keeping a stopped loop costs two
-    /// descriptors, and outside tests a server is stopped once, at exit.
-    private static let retiredLoops = Mutex<[EventLoop]>([])
 }
 
 /// The listening socket, the open connections and the timeout sweep; confined to the admin loop.
