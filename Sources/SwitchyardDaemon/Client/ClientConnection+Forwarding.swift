@@ -129,6 +129,7 @@ extension ClientConnection {
         if self.isDiscardingUntilSync && id != FrontendMessageID.sync.rawValue && id != FrontendMessageID.terminate.rawValue {
             return .consumed
         }
+        if self.retryFrames != nil { self.retryFrames!.append(contentsOf: frame) }
         switch FrontendMessageID(rawValue: id) {
         case .query:
             let text = Self.queryText(frame)
@@ -180,6 +181,8 @@ extension ClientConnection {
             return .stop
         }
         self.isInExtendedBatch = true
+        // A retry would parse a named statement twice; such units are not retried.
+        if !parse.name.isEmpty { self.retryFrames = nil }
         let analysis = self.batchAnalyses.removeValue(forKey: parse.name) ?? self.analyzeStatement(parse.query)
         if !analysis.pinning.isEmpty { self.isPinned = true }
         if parse.name.isEmpty {

@@ -139,6 +139,9 @@ extension ClientConnection {
     /// The linked server finished everything asked of it (ReadyForQuery, nothing pending).
     func serverBecameReady(_ server: ServerConnection) {
         guard server === self.link else { return }
+        self.retryFrames = nil
+        self.hasRetried = false
+        self.avoidedServer = nil
         self.unitFinished(on: server)
         guard server.transactionStatus == .idle, !server.isDoomed, !self.isPinned, server.queue.isEmpty else { return }
         self.unlink(server)
@@ -173,13 +176,15 @@ extension ClientConnection {
         for (target, parked) in self.parked where parked === server { self.parked[target] = nil }
         guard server === self.link else { return }
         self.link = nil
+        if self.retryUnit(after: server) { return }
         self.linkTarget = nil
         self.context.stats.errors += 1
         let error = ProxyError(
             .connectionFailure,
             .error,
             "server connection lost",
-            detail: "The server \(server.serverName) closed the connection or could not be reached."
+            detail: server.farewell.map { "The server \(server.serverName) closed the connection: \($0)." }
+                ?? "The server \(server.serverName) closed the connection or could not be reached."
         )
         if self.transactionStatus != .idle {
             self.isTransactionLost = true
@@ -200,6 +205,35 @@ extension ClientConnection {
             // What pinned the session (temporary tables, locks, LISTEN) died with the server.
             self.isPinned = false
         }
+    }
+
+    /// Puts the current unit back in front of the input to run it on another server, when it is
+    /// an autocommit read of which the client has seen nothing yet. Returns whether it did.
+    private func retryUnit(after server: ServerConnection) -> Bool {
+        guard let frames = self.retryFrames, !frames.isEmpty, !self.hasRetried else { return false }
+        let buffer = self.inboundForReading()
+        self.retryFrames = nil
+        self.hasRetried = true
+        self.avoidedServer = server.pool.origin
+        let rest = Array(buffer.readableView)
+        buffer.clear()
+        buffer.append(frames)
+        buffer.append(rest)
+        self.isInExtendedBatch = false
+        self.isDiscardingUntilSync = false
+        self.context.logger.info(
+            "retrying a read on another server",
+            metadata: ["client.id": "\(self.id)", "server": "\(server.serverName)"]
+        )
+        self.context.loop.afterPass { self.resumeReading() }
+        return true
+    }
+
+    /// The pool this client waits in lost its server: route the unit again.
+    func serverWentAway() {
+        guard self.isWaitingForLease else { return }
+        self.waitingPool = nil
+        self.retryLease()
     }
 
     /// Inside a transaction whose server was lost: ROLLBACK ends it here; anything else fails.

@@ -60,6 +60,7 @@ extension ClientConnection {
             self.pendingTarget = LeaseTarget(cluster: cluster, role: .replica)
         }
         self.unitWrites = decision.kind == .write || self.unitWrites
+        self.armRetry()
         return .needsServer
     }
 
@@ -148,7 +149,20 @@ extension ClientConnection {
             }
         }
         self.pendingTarget = LeaseTarget(cluster: cluster ?? defaultCluster, role: role)
+        self.armRetry()
         return .needsServer
+    }
+
+    /// Keeps the unit's frames for one retry when it is an autocommit read bound for a replica.
+    private func armRetry() {
+        guard self.pendingTarget?.role == .replica, self.transactionStatus == .idle, self.deferredBegin == nil,
+            !self.isPinned, !self.hasRetried
+        else {
+            self.retryFrames = nil
+            return
+        }
+        if self.retryFrames == nil { self.retryFrames = [] }
+        self.retryFrames!.removeAll(keepingCapacity: true)
     }
 
     /// The analysis of one prepared statement's text (a single statement).

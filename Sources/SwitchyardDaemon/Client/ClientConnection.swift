@@ -89,6 +89,14 @@ final class ClientConnection: Connection {
     /// at its last commit (read_after_write = "lsn").
     var lastWriteAt: UInt64 = 0
     var lastWritePosition: UInt64?
+    /// The client's frames of the current unit, kept while the unit may still be retried on
+    /// another server: an autocommit read on a replica, before any byte of its result reached
+    /// the client. `nil` when the unit is not retryable.
+    var retryFrames: [UInt8]?
+    /// The current unit was already retried once.
+    var hasRetried = false
+    /// A server the retry must not use (the one that just failed).
+    var avoidedServer: (cluster: String, server: Int)?
     /// Analyses of statements parsed in the batch being routed, for the Parse that follows.
     var batchAnalyses: [String: StatementAnalysis] = [:]
 
@@ -225,6 +233,7 @@ final class ClientConnection: Connection {
 
     /// Appends the bytes of a synthetic answer in its place in the response stream.
     func appendSynthetic(_ synthetic: SyntheticResponse) {
+        self.retryFrames = nil
         var writer = WireWriter(capacity: 16)
         switch synthetic {
         case .parseComplete: BackendMessage.encodeEmpty(.parseComplete, into: &writer)

@@ -191,6 +191,12 @@ final class ProberState {
         case .checkFailed(let reason):
             self.logger.debug("health check failed", metadata: ["server": "\(connection.serverName)", "error": "\(reason)"])
             events = probe.health.checkFailed(server: server, now: now)
+            if events.contains(.serverDown(server: server)) {
+                self.logger.warning(
+                    "health check failed",
+                    metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)", "error": "\(reason)"]
+                )
+            }
         case .promoted(let succeeded):
             if succeeded {
                 self.logger.warning("promoted replica", metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)"])

@@ -65,6 +65,14 @@ final class Pool {
         if self.waiters.isEmpty { self.stopWanting() }
     }
 
+    /// Removes and returns every waiting client (their server went away).
+    func takeWaiters() -> [ClientConnection] {
+        let waiters = Array(self.waiters)
+        self.waiters.removeAll()
+        self.stopWanting()
+        return waiters
+    }
+
     /// A connection came back: to the next waiter, to a loop that wants one, or to the idle list.
     func release(_ server: ServerConnection) {
         guard !server.isClosed else { return }

@@ -47,7 +47,9 @@ extension LoopContext {
             }
             var candidates: [ReadCandidate] = []
             var lagging = false
-            for (index, server) in view.servers.enumerated() where server.isReadable && index != view.primary {
+            let avoided = client.avoidedServer?.cluster == target.cluster ? client.avoidedServer?.server : nil
+            for (index, server) in view.servers.enumerated()
+            where server.isReadable && index != view.primary && index != avoided {
                 if let required = requiredPosition {
                     guard let position = server.walPosition, position >= required else {
                         lagging = true
@@ -120,9 +122,16 @@ extension LoopContext {
         }
     }
 
-    /// A new health view arrived for `cluster`.
+    /// A new health view arrived for `cluster`. Clients waiting in the pool of a server that can
+    /// no longer serve them are routed again.
     func topologyChanged(cluster: String, view: ClusterView) {
         self.topologies[cluster]?.view = view
+        for pool in self.pools.values where pool.waiterCount > 0 {
+            guard let origin = pool.origin, origin.cluster == cluster, origin.server < view.servers.count else { continue }
+            let server = view.servers[origin.server]
+            guard !server.isReadable && !server.isWritable else { continue }
+            for client in pool.takeWaiters() { client.serverWentAway() }
+        }
         guard view.primary != nil, let waiters = self.primaryWaiters.removeValue(forKey: cluster) else { return }
         for client in waiters where !client.isClosed {
             client.retryLease()

@@ -52,6 +52,7 @@ extension ServerConnection {
                     break
                 }
                 let drops = self.verdict(for: id, cursor: cursor, flushRange: flushRange) == .drop
+                if !drops { client.retryFrames = nil }
                 self.streamingRemaining = header.frameSize - available
                 self.streamingDrops = drops
                 if drops { flushRange(upTo: cursor) }
@@ -62,8 +63,26 @@ extension ServerConnection {
             let body = UnsafeRawBufferPointer(rebasing: view[(cursor + FrameHeader.size)..<(cursor + header.frameSize)])
             var drop = false
             switch BackendMessageID(rawValue: id) {
-            case .noticeResponse, .notificationResponse:
+            case .notificationResponse:
                 drop = self.queue.headDisposition == .swallow
+            case .noticeResponse:
+                drop = self.queue.headDisposition == .swallow
+                var reader = WireReader(body)
+                if let fields = try? BackendMessage.ErrorFields.decode(from: &reader), let code = fields.sqlState,
+                    code.code.hasPrefix("57P")
+                {
+                    // The server's warning that it is going down (immediate shutdown, crash): the
+                    // connection is about to close, and the client hears of that as 08006, or not
+                    // at all when its read is retried elsewhere.
+                    self.farewell = fields.message
+                    drop = true
+                }
+                if !drop {
+                    // Notices are forwarded as they come; a retried read may repeat one.
+                    flushRange(upTo: cursor + header.frameSize)
+                    cursor += header.frameSize
+                    continue frames
+                }
             case .parameterStatus:
                 var reader = WireReader(body)
                 if let status = try? BackendMessage.ParameterStatus.decode(from: &reader) {
@@ -84,10 +103,18 @@ extension ServerConnection {
             default:
                 if id == BackendMessageID.errorResponse.rawValue {
                     var reader = WireReader(body)
-                    if let fields = try? BackendMessage.ErrorFields.decode(from: &reader), fields.severityText == "FATAL"
-                        || fields.severityText == "PANIC"
+                    if let fields = try? BackendMessage.ErrorFields.decode(from: &reader),
+                        fields.severityText == "FATAL" || fields.severityText == "PANIC"
                     {
+                        // The server is closing this connection, not the client's session: the
+                        // client keeps its connection to the proxy, so it is told of the loss
+                        // (08006, or a retry of its read) when the connection closes, not FATAL.
                         self.isDoomed = true
+                        self.farewell = fields.message
+                        flushRange(upTo: cursor)
+                        forwardFrom = cursor + header.frameSize
+                        cursor += header.frameSize
+                        continue frames
                     }
                 }
                 let verdict = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
@@ -121,10 +148,6 @@ extension ServerConnection {
                     }
                     sawReadyForQuery = true
                 case .unexpected:
-                    if id == BackendMessageID.errorResponse.rawValue && self.isDoomed {
-                        // A FATAL with nothing pending (the server is shutting down): pass it on.
-                        break
-                    }
                     failure = "server sent message type \(id) with no request pending"
                     break frames
                 }
@@ -132,6 +155,8 @@ extension ServerConnection {
             if drop {
                 flushRange(upTo: cursor)
                 forwardFrom = cursor + header.frameSize
+            } else {
+                client.retryFrames = nil
             }
             cursor += header.frameSize
             self.queue.emitDue { synthetic in

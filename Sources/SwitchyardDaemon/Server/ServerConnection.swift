@@ -46,6 +46,8 @@ final class ServerConnection: Connection {
     var isReadPaused = false
     /// The server sent a FATAL error and will close.
     var isDoomed = false
+    /// The message of that FATAL error, for the client's 08006.
+    var farewell: String?
 
     init(context: LoopContext, pool: Pool, id: UInt64, fd: Int32, maxPreparedStatements: Int) {
         self.pool = pool
