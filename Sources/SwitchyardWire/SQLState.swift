@@ -52,6 +52,7 @@ package struct SQLState: Hashable, Sendable, ExpressibleByStringLiteral, CustomS
 
     // Class 42 — Syntax Error or Access Rule Violation
     package static let syntaxError: SQLState = "42601"
+    package static let objectNotInPrerequisiteState: SQLState = "55000"
     package static let undefinedObject: SQLState = "42704"
     package static let insufficientPrivilege: SQLState = "42501"
     package static let invalidParameterValue: SQLState = "22023"

@@ -1,5 +1,6 @@
 // The `switchyard` command: a thin shell over the library modules, one file per subcommand.
 import ArgumentParser
+import SwitchyardDaemon
 
 @main
 struct Switchyard: ParsableCommand {
@@ -11,7 +12,3 @@ struct Switchyard: ParsableCommand {
     )
 }
 
-/// The version string printed by `--version` and reported on the admin port.
-enum SwitchyardVersion {
-    static let current = "0.1.0"
-}

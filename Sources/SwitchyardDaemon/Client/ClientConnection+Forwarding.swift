@@ -1,5 +1,6 @@
 // ClientConnection+Forwarding: client messages to the linked server, with prepared statements
 // renamed to the proxy's shared names and prepared on demand.
+import SwitchyardAdmin
 import SwitchyardRouting
 import SwitchyardSQL
 import SwitchyardIO
@@ -133,7 +134,13 @@ extension ClientConnection {
         switch FrontendMessageID(rawValue: id) {
         case .query:
             let text = Self.queryText(frame)
-            if self.noteSessionEffects(self.context.classifier.analyze(text), text: text) { return .consumed }
+            let analysis = self.context.classifier.analyze(text)
+            if self.noteSessionEffects(analysis, text: text) { return .consumed }
+            if self.unitStartedAt == 0 {
+                // A statement inside a transaction: no routing, but timed and counted.
+                self.unitStartedAt = self.context.loop.now
+                self.unitKind = analysis.isWrite ? .write : (analysis.statements.allSatisfy { $0.kind.isRead } ? .read : .other)
+            }
             server.unnamedOwner = 0
             server.appendOutput(frame)
             server.queue.push(PendingRequest(.simpleQuery))

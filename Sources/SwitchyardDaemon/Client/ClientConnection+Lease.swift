@@ -2,6 +2,7 @@
 import SwitchyardRouting
 import SwitchyardSQL
 import Logging
+import SwitchyardAdmin
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -24,6 +25,11 @@ extension ClientConnection {
     }
 
     private func lease(_ target: LeaseTarget) {
+        if self.context.pausedClusters.contains(target.cluster) {
+            // PAUSE: held until RESUME, however long; running transactions are not affected.
+            self.context.pauseWaiters[target.cluster, default: []].append(self)
+            return
+        }
         if let parked = self.parked.removeValue(forKey: target), !parked.isClosed {
             self.linkTarget = target
             self.leaseGranted(parked)
@@ -35,7 +41,7 @@ extension ClientConnection {
                 self.leaseFailed(ProxyError(.connectionFailure, .error, "cluster \"\(target.cluster)\" is not configured"))
                 return
             }
-            if let reason { self.context.stats.primaryReads[reason, default: 0] += 1 }
+            if let reason { self.context.counters.recordPrimaryRead(reason) }
             let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: self.clientKey)
             let pool = self.context.pool(server: index, cluster: cluster, credentials: credentials)
             self.linkTarget = target
@@ -55,6 +61,9 @@ extension ClientConnection {
         self.waitingPool?.cancelWait(self)
         self.waitingPool = nil
         self.context.cancelPrimaryWait(self)
+        for (cluster, waiters) in self.context.pauseWaiters where waiters.contains(where: { $0 === self }) {
+            self.context.pauseWaiters[cluster] = waiters.filter { $0 !== self }
+        }
     }
 
     /// The pool gave this client `server`.
@@ -110,7 +119,6 @@ extension ClientConnection {
             self.fail(ProxyError(error.sqlState, .fatal, error.message, detail: error.detail, hint: error.hint))
             return
         }
-        self.context.stats.errors += 1
         self.context.logger.info(
             "server connection wait failed",
             metadata: ["client.id": "\(self.id)", "sqlstate": "\(error.sqlState)", "error": "\(error.message)"]
@@ -139,6 +147,12 @@ extension ClientConnection {
     /// The linked server finished everything asked of it (ReadyForQuery, nothing pending).
     func serverBecameReady(_ server: ServerConnection) {
         guard server === self.link else { return }
+        if self.unitStartedAt != 0 {
+            let slot = server.pool.counterSlot
+            self.context.counters.recordQuery(slot, kind: self.unitKind, nanoseconds: self.context.loop.now &- self.unitStartedAt)
+            if self.unitHadError { self.context.counters.recordError(slot) }
+            self.unitStartedAt = 0
+        }
         self.retryFrames = nil
         self.hasRetried = false
         self.avoidedServer = nil
@@ -178,7 +192,8 @@ extension ClientConnection {
         self.link = nil
         if self.retryUnit(after: server) { return }
         self.linkTarget = nil
-        self.context.stats.errors += 1
+        self.context.counters.recordError(server.pool.counterSlot)
+        self.unitStartedAt = 0
         let error = ProxyError(
             .connectionFailure,
             .error,

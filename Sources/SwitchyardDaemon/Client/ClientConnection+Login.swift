@@ -23,7 +23,7 @@ extension ClientConnection {
                 guard self.processStartupPacket(buffer) else { return }
             case .authenticating:
                 guard self.processAuthenticationMessage(buffer) else { return }
-            case .awaitingServerParameters, .ready, .closed:
+            case .awaitingServerParameters, .ready, .console, .closed:
                 return
             }
         }
@@ -269,6 +269,10 @@ extension ClientConnection {
         BackendMessage.Authentication.ok.encode(into: &writer)
         self.appendOutput(writer.bytes)
         let config = self.context.config
+        if self.databaseName == Self.consoleDatabase {
+            self.enterConsole(user)
+            return
+        }
         guard let database = config.databases[self.databaseName], let cluster = config.clusters[database.cluster] else {
             self.fail(ProxyError(.invalidCatalogName, .fatal, "database \"\(self.databaseName)\" does not exist"))
             return

@@ -1,5 +1,7 @@
 // ClientConnection+Routing: deciding where each unit of work runs — a simple query, or an
 // extended-query batch up to its Sync — and answering what needs no server at all.
+import SwitchyardAdmin
+import SwitchyardIO
 import SwitchyardRouting
 import SwitchyardSQL
 import SwitchyardSession
@@ -31,11 +33,10 @@ extension ClientConnection {
     func routeQuery(_ frame: UnsafeRawBufferPointer) -> Step {
         let text = Self.queryText(frame)
         let analysis = self.context.classifier.analyze(text)
-        self.context.stats.queries += 1
         let decision: RouteDecision
         switch self.context.config.router.decide(analysis, context: self.routingContext) {
         case .failure(let error):
-            self.context.stats.routingErrors += 1
+            self.context.counters.recordRoutingError()
             self.appendError(RoutingFailure(error: error))
             self.appendReadyForQuery()
             return .consumed
@@ -64,10 +65,15 @@ extension ClientConnection {
         return .needsServer
     }
 
+    /// Starts timing a unit of work and notes its kind for stats.
     private func count(_ decision: RouteDecision) {
+        if self.unitStartedAt == 0 {
+            self.unitStartedAt = self.context.loop.now
+            self.unitKind = .other
+        }
         switch decision.kind {
-        case .read: self.context.stats.reads += 1
-        case .write: self.context.stats.writes += 1
+        case .read: if self.unitKind == .other { self.unitKind = .read }
+        case .write: self.unitKind = .write
         case .other: break
         }
     }
@@ -117,10 +123,9 @@ extension ClientConnection {
         var cluster: String?
         var role = LeaseTarget.Role.replica
         for analysis in analyses {
-            self.context.stats.queries += 1
             switch self.context.config.router.decide(analysis, context: self.routingContext) {
             case .failure(let error):
-                self.context.stats.routingErrors += 1
+                self.context.counters.recordRoutingError()
                 self.appendError(RoutingFailure(error: error))
                 self.isDiscardingUntilSync = true
                 return .consumed
@@ -133,7 +138,7 @@ extension ClientConnection {
                 if case .proxy(let command) = analysis.kind { self.overrides.apply(command) }
                 let named = decision.cluster ?? defaultCluster
                 if let chosen = cluster, chosen != named {
-                    self.context.stats.routingErrors += 1
+                    self.context.counters.recordRoutingError()
                     self.appendError(
                         ProxyError(
                             .featureNotSupported,

@@ -1,4 +1,5 @@
 // ClientConnection: one application connection, from startup through authentication to pooled use.
+import SwitchyardAdmin
 import SwitchyardIO
 import SwitchyardRouting
 import SwitchyardSQL
@@ -28,6 +29,8 @@ final class ClientConnection: Connection {
         case awaitingServerParameters
         /// Logged in: statements flow.
         case ready
+        /// Logged in to the admin console (database `switchyard`).
+        case console
         /// Closed.
         case closed
     }
@@ -79,6 +82,9 @@ final class ClientConnection: Connection {
     var pendingTarget: LeaseTarget?
     /// The current unit contains a write.
     var unitWrites = false
+    /// When the current unit started (0: none is being timed), and its kind, for stats.
+    var unitStartedAt: UInt64 = 0
+    var unitKind: QueryKind = .other
     /// An ErrorResponse reached the client during the current unit.
     var unitHadError = false
     /// The last CommandComplete tag of the unit, watched while settings changes are pending.
@@ -192,6 +198,8 @@ final class ClientConnection: Connection {
             self.processLoginInput()
         case .ready:
             self.processReadyInput()
+        case .console:
+            self.processConsoleInput()
         case .awaitingServerParameters, .closed:
             break
         }
@@ -299,7 +307,7 @@ final class ClientConnection: Connection {
                     ProxyError(.idleInTransactionSessionTimeout, .fatal, "terminating connection due to idle-in-transaction timeout")
                 )
             }
-        case .closed:
+        case .console, .closed:
             break
         }
     }

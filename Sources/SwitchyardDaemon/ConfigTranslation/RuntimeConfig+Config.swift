@@ -124,6 +124,7 @@ extension RuntimeConfig {
             healthUser: health.user,
             healthPassword: health.password
         )
+        self.clusterOrder = config.clusterOrder
     }
 }
 

@@ -1,5 +1,6 @@
 // Pool: one loop's server connections for one pool key, its waiting clients, and hand-overs to other loops.
 import DequeModule
+import SwitchyardAdmin
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -16,7 +17,36 @@ final class Pool {
     var credentials: ServerLoginCredentials
     /// The cluster and server index this pool's server has in the configuration, for reporting
     /// connection errors to the health checks.
-    var origin: (cluster: String, server: Int)?
+    var origin: (cluster: String, server: Int)? {
+        didSet { self.slot = nil }
+    }
+    private var slot: ServerSlot?
+
+    /// The server's host as configured (the key's name without its port).
+    var serverHost: String {
+        if let origin = self.origin, let cluster = self.context.config.clusters[origin.cluster],
+            origin.server < cluster.servers.count
+        {
+            return cluster.servers[origin.server].host
+        }
+        return self.key.address.host
+    }
+
+    /// This pool's server in the loop's counters.
+    var counterSlot: ServerSlot {
+        if let slot = self.slot { return slot }
+        let server = self.origin.flatMap { origin in
+            self.context.config.clusters[origin.cluster].map { (origin.cluster, $0.servers[origin.server]) }
+        }
+        let key = ServerKey(
+            cluster: server?.0 ?? "",
+            host: server?.1.host ?? self.key.serverName,
+            port: server?.1.port ?? Int(self.key.address.port)
+        )
+        let slot = self.context.counters.slot(for: key)
+        self.slot = slot
+        return slot
+    }
     /// Idle connections, most recently used last.
     private(set) var idle: [ServerConnection] = []
     /// Clients waiting for a connection, first come first served.
@@ -188,6 +218,7 @@ final class Pool {
 
     /// Takes in a connection handed over by another loop.
     func adopt(_ server: ServerConnection) {
+        if self.origin == nil { self.origin = server.pool.origin }
         server.pool = self
         server.context = self.context
         self.openCount += 1

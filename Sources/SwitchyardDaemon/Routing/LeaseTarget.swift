@@ -13,10 +13,3 @@ struct LeaseTarget: Hashable {
     var cluster: String
     var role: Role
 }
-
-/// Why a read went to the primary instead of a replica; counted in stats.
-enum PrimaryReadReason: String, CaseIterable {
-    case readAfterWrite = "read_after_write"
-    case noReplica = "no_replica"
-    case primaryReadsAlways = "primary_reads_always"
-}

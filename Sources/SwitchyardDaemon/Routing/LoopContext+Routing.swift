@@ -2,6 +2,7 @@
 // balancing, primary_reads and read-after-write.
 import SwitchyardIO
 import SwitchyardSQL
+import SwitchyardAdmin
 import SwitchyardHealth
 import SwitchyardRouting
 import SwitchyardSession

@@ -1,30 +1,46 @@
-// Daemon: starts the event loops and listeners, and orchestrates reload and graceful shutdown.
+// Daemon: starts the event loops, listeners, health checks and admin port, and orchestrates
+// reload and graceful shutdown.
 import Dispatch
 import Glibc
 import Logging
 import Synchronization
+import SwitchyardAdmin
 import SwitchyardConfig
 import SwitchyardIO
+
+/// The version reported by `--version`, the admin port and the console.
+package enum SwitchyardVersion {
+    package static let current = "0.1.0"
+}
 
 /// The running proxy: `workers` loops, each with its own listener on the client address.
 package final class Daemon: Sendable {
     package let shared: DaemonShared
-    private let configPath: String
+    let configPath: String
     private let done = DispatchSemaphore(value: 0)
-    private let control = DispatchQueue(label: "switchyard.control")
+    let control = DispatchQueue(label: "switchyard.control")
     /// Written once by `installSignalHandlers` before any signal can arrive; kept only to stay alive.
     private nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []
     private let stoppedLoops = Atomic<Int>(0)
-    private let isShuttingDown = Atomic<Bool>(false)
-    private let loadedConfig: Mutex<Config>
+    let isShuttingDown = Atomic<Bool>(false)
+    let loadedConfig: Mutex<Config>
+    /// When the configuration was loaded (Unix seconds), and reload counts.
+    let reloadStatus: Mutex<StatsSnapshot.ConfigStatus>
+    /// Monotonic start time, for uptime.
+    let startedAt = monotonicNanoseconds()
+    let notifier = SystemdNotifier.fromEnvironment()
+    private let adminServer = Mutex<AdminHTTPServer?>(nil)
+    /// Clusters paused by PAUSE, for stats (each loop keeps its own copy for routing).
+    let pausedClusters = Mutex<Set<String>>([])
 
     private init(config: Config, runtime: RuntimeConfig, logger: Logger) {
         self.shared = DaemonShared(config: runtime, logger: logger)
         self.configPath = config.path
         self.loadedConfig = Mutex(config)
+        self.reloadStatus = Mutex(StatsSnapshot.ConfigStatus(path: config.path, loadedAt: Int(time(nil))))
     }
 
-    /// Starts serving `config`. Throws when the listening address cannot be bound.
+    /// Starts serving `config`. Throws when an address cannot be bound.
     package static func start(config: Config, logger: Logger) throws -> Daemon {
         let runtime = try RuntimeConfig(config)
         let daemon = Daemon(config: config, runtime: runtime, logger: logger)
@@ -46,10 +62,23 @@ package final class Daemon: Sendable {
             if let failure { throw failure }
         }
         daemon.shared.prober = try HealthProber(shared: daemon.shared, config: runtime)
+        daemon.shared.admin = daemon
+        if let admin = config.proxy.adminListen {
+            guard let address = SocketAddress(numericHost: admin.host, port: admin.port) else {
+                throw ResolutionError(host: admin.host, reason: "not a numeric address")
+            }
+            let server = try AdminHTTPServer.start(
+                configuration: AdminHTTPServer.Configuration(address: address),
+                handler: AdminRouter(operations: daemon, token: config.proxy.adminToken),
+                logger: logger
+            )
+            daemon.adminServer.withLock { $0 = server }
+        }
         logger.info(
             "listening",
             metadata: ["listen": "\(runtime.listen)", "workers": "\(runtime.workers)", "config.path": "\(config.path)"]
         )
+        _ = daemon.notifier.ready(status: "listening on \(runtime.listen)")
         return daemon
     }
 
@@ -61,7 +90,7 @@ package final class Daemon: Sendable {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: self.control)
             source.setEventHandler { [self] in
-                if number == SIGHUP { self.reload() } else { self.shutdown() }
+                if number == SIGHUP { _ = self.reloadNow() } else { self.shutdown() }
             }
             source.activate()
             sources.append(source)
@@ -76,28 +105,49 @@ package final class Daemon: Sendable {
 
     // MARK: - Reload
 
-    /// Reads the configuration file again; a valid one replaces the running one.
-    @discardableResult
-    package func reload() -> Bool {
+    /// Reads the configuration file again; a valid one replaces the running one, an invalid one
+    /// is reported (every problem as `FILE:LINE: message`) and counted, and changes nothing.
+    /// Blocking (file, name resolution): call it off the loops.
+    package func reloadNow() -> AdminOutcome {
         let logger = self.shared.logger
+        _ = self.notifier.reloading()
+        defer { _ = self.notifier.ready() }
+        let outcome = self.loadAndApply()
+        self.reloadStatus.withLock { status in
+            if outcome.isSuccess {
+                status.reloads += 1
+                status.loadedAt = Int(time(nil))
+            } else {
+                status.reloadFailures += 1
+            }
+        }
+        if outcome.isSuccess {
+            logger.info("configuration reloaded", metadata: ["config.path": "\(self.configPath)"])
+        } else {
+            for line in outcome.messages {
+                logger.error("reload failed: \(line)", metadata: ["config.path": "\(self.configPath)"])
+            }
+        }
+        return outcome
+    }
+
+    private func loadAndApply() -> AdminOutcome {
         let config: Config
         do {
             config = try ConfigFile.load(self.configPath)
         } catch {
-            for line in error.lines { logger.error("reload failed: \(line)", metadata: ["config.path": "\(self.configPath)"]) }
-            return false
+            return .failed(error.lines)
         }
         let runtime: RuntimeConfig
         do {
             runtime = try RuntimeConfig(config, previous: self.shared.config)
         } catch {
-            logger.error("reload failed", metadata: ["config.path": "\(self.configPath)", "error": "\(error)"])
-            return false
+            return .failed(["\(self.configPath): \(error)"])
         }
         let old = self.loadedConfig.withLock { $0 }
         let diff = ConfigDiff(old: old, new: config)
         for key in diff.restartRequiredKeys {
-            logger.warning("changing this key needs a restart", metadata: ["key": "\(key)"])
+            self.shared.logger.warning("changing this key needs a restart; the old value stays in force", metadata: ["key": "\(key)"])
         }
         var applied = runtime
         applied.listen = self.shared.config.listen
@@ -107,8 +157,10 @@ package final class Daemon: Sendable {
         let snapshot = applied
         self.shared.postToAll { context in context.apply(snapshot) }
         self.shared.prober?.apply(snapshot)
-        logger.info("configuration reloaded", metadata: ["config.path": "\(self.configPath)"])
-        return true
+        if old.proxy.adminToken != config.proxy.adminToken {
+            self.adminServer.withLock { $0?.setHandler(AdminRouter(operations: self, token: config.proxy.adminToken)) }
+        }
+        return .done("configuration reloaded from \(self.configPath)")
     }
 
     // MARK: - Shutdown
@@ -117,6 +169,7 @@ package final class Daemon: Sendable {
     /// with 57P01; `waitUntilStopped` returns once every loop is done.
     package func shutdown() {
         guard !self.isShuttingDown.exchange(true, ordering: .relaxed) else { return }
+        _ = self.notifier.stopping()
         let config = self.shared.config
         self.shared.logger.info("shutting down", metadata: ["timeout.ms": "\(config.shutdownTimeoutMs)"])
         let deadline = monotonicNanoseconds() &+ UInt64(config.shutdownTimeoutMs) * 1_000_000
@@ -125,8 +178,15 @@ package final class Daemon: Sendable {
             context.beginShutdown(deadline: deadline) {
                 if self.stoppedLoops.add(1, ordering: .relaxed).newValue == loops {
                     self.shared.prober?.stop()
-                    self.shared.logger.info("stopped")
-                    self.done.signal()
+                    let server = self.adminServer.withLock { server in
+                        defer { server = nil }
+                        return server
+                    }
+                    self.control.async {
+                        server?.stop()
+                        self.shared.logger.info("stopped")
+                        self.done.signal()
+                    }
                 }
             }
         }

@@ -20,6 +20,7 @@ package final class DaemonShared: Sendable {
     private let contexts = Mutex<[LoopBound<LoopContext>]>([])
     private let snapshot: Mutex<RuntimeConfig>
     private let proberBox = Mutex<HealthProber?>(nil)
+    private let adminBox = Mutex<(any AdminOperations)?>(nil)
 
     package init(config: RuntimeConfig, logger: Logger) {
         self.snapshot = Mutex(config)
@@ -49,6 +50,12 @@ package final class DaemonShared: Sendable {
 
     package func setServerParameters(_ values: [BackendMessage.ParameterStatus], for key: PoolKey) {
         self.parameters.withLock { $0[key] = values }
+    }
+
+    /// The admin operations (stats, reload, pause), for the console.
+    package var admin: (any AdminOperations)? {
+        get { self.adminBox.withLock { $0 } }
+        set { self.adminBox.withLock { $0 = newValue } }
     }
 
     // MARK: - Health

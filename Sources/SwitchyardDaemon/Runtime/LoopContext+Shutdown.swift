@@ -36,7 +36,7 @@ extension ClientConnection {
     /// Whether closing the client now interrupts nothing: no transaction open, nothing in flight.
     var isBetweenTransactions: Bool {
         switch self.phase {
-        case .startup, .authenticating, .awaitingServerParameters, .closed:
+        case .startup, .authenticating, .awaitingServerParameters, .console, .closed:
             return true
         case .ready:
             guard let server = self.link else { return !self.isWaitingForLease && !self.isTransactionLost }

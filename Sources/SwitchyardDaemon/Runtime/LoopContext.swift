@@ -1,6 +1,7 @@
 // LoopContext: everything one event loop owns — its clients, pools, listener and janitor.
 import Dispatch
 import Logging
+import SwitchyardAdmin
 import SwitchyardIO
 import SwitchyardRouting
 import SwitchyardSQL
@@ -26,7 +27,10 @@ final class LoopContext {
     /// Classifies statements; rebuilt when the routing rules change.
     var classifier: StatementClassifier
     /// Counters merged into stats on request.
-    var stats = LoopStats()
+    var counters = LoopCounters()
+    /// Clusters whose new transactions are held (PAUSE), and the clients held.
+    var pausedClusters: Set<String> = []
+    var pauseWaiters: [String: [ClientConnection]] = [:]
     /// Cancel requests on their way to servers.
     var cancelSenders: [ObjectIdentifier: CancelSender] = [:]
     /// While shutting down: when to stop waiting for transactions, and whom to tell when done.

@@ -28,6 +28,8 @@ package struct RuntimeConfig: Sendable {
     package var maxPreparedStatements: Int
     package var users: [String: UserEntry]
     package var clusters: [String: ClusterEntry]
+    /// Cluster names in the order the file declares them, for stable stats.
+    package var clusterOrder: [String] = []
     package var databases: [String: DatabaseEntry]
     /// Routing rules, compiled.
     package var router: Router

@@ -16,6 +16,12 @@ package enum StatementKind: Hashable, Sendable {
     case empty
 
     /// Whether the statement must run on a primary.
+    /// Whether the statement is a read.
+    package var isRead: Bool {
+        if case .read = self { return true }
+        return false
+    }
+
     package var isWrite: Bool {
         if case .write = self { return true }
         return false
