@@ -176,7 +176,7 @@ struct ProxyPoolingTests {
         for mode in ["simple", "extended", "prepared"] {
             let before = Int(try direct.exec("SELECT sum(abalance) FROM pgbench_accounts").scalar ?? "") ?? 0
             let run = try ClientTools.pgbench(
-                ["-c", "16", "-j", "2", "-T", "2", "-M", mode] + fixture.clientArguments(), password: "app", timeout: 60)
+                ["-c", "16", "-j", "2", "-T", "5", "-M", mode] + fixture.clientArguments(), password: "app", timeout: 60)
             #expect(run.succeeded, "\(mode): \(run.standardError)")
             #expect(run.standardOutput.contains("number of failed transactions: 0 (0.000%)"), "\(mode): \(run.standardOutput)")
             let processed = try #require(
