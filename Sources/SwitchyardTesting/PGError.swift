@@ -50,9 +50,12 @@ package struct PGError: Error, CustomStringConvertible, Sendable {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
         guard let primary = field("M") else {
-            let text =
-                connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }
-                ?? String(cString: PQresultErrorMessage(result))
+            // libpq's own failures (a lost connection, say) are in the result's message; the
+            // connection's message may already have been reset for the next command.
+            var text = String(cString: PQresultErrorMessage(result))
+            if text.isEmpty, let connectionMessage = connection.flatMap({ PQerrorMessage($0) }) {
+                text = String(cString: connectionMessage)
+            }
             return PGError(kind: .client, message: text.trimmingTrailingWhitespace())
         }
         return PGError(
