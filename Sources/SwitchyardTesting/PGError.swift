@@ -50,12 +50,10 @@ package struct PGError: Error, CustomStringConvertible, Sendable {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
         guard let primary = field("M") else {
-            // libpq's own failures (a lost connection, say) are in the result's message; the
-            // connection's message may already have been reset for the next command.
-            var text = String(cString: PQresultErrorMessage(result))
-            if text.isEmpty, let connectionMessage = connection.flatMap({ PQerrorMessage($0) }) {
-                text = String(cString: connectionMessage)
-            }
+            // The connection's message tells most (a FATAL that came with a close, say), but it
+            // may already be empty again; the result keeps its own.
+            var text = connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) } ?? ""
+            if text.isEmpty { text = String(cString: PQresultErrorMessage(result)) }
             return PGError(kind: .client, message: text.trimmingTrailingWhitespace())
         }
         return PGError(

@@ -161,8 +161,11 @@ struct ProxyPoolingTests {
         "pgbench -i, then -c 16 -j 2 in simple, extended and prepared mode: no failures, consistent data",
         arguments: ["transaction", "session"])
     func pgbench(poolMode: String) throws {
+        // query_wait_timeout_ms as in transactionMode(): turns are not yet fair across loops.
         let fixture = try ProxyFixture.start(
-            ProxyConfiguration(poolMode: poolMode, poolSize: poolMode == "session" ? 17 : 6))
+            ProxyConfiguration(
+                poolMode: poolMode, poolSize: poolMode == "session" ? 17 : 6,
+                proxySettings: ["query_wait_timeout_ms": "30000"]))
         defer { fixture.stop() }
         let initialize = try ClientTools.pgbench(["-i", "-s", "1", "-q"] + fixture.clientArguments(), password: "app")
         #expect(initialize.succeeded, "\(initialize.standardError)")
