@@ -9,7 +9,8 @@ extension PGConnection {
     /// - Parameter extended: send the statement with the extended protocol (Parse/Bind/Execute,
     ///   `PQexecParams`) instead of a simple Query.
     /// - Throws: the server's error when the statement or the data is rejected.
-    package func copyIn(_ sql: String, data: [UInt8], chunkSize: Int = 8192, extended: Bool = false) throws -> PGResult {
+    package func copyIn(_ sql: String, data: [UInt8], chunkSize: Int = 8192, extended: Bool = false) throws -> PGResult
+    {
         let connection = try open()
         guard let start = startCopy(connection, sql, extended: extended) else { throw clientError() }
         let status = PQresultStatus(start)

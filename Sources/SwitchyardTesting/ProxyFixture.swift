@@ -24,7 +24,8 @@ package final class ProxyFixture: Sendable {
     /// The proxy's client port.
     package var port: Int { proxy.port }
 
-    private init(proxy: ProxyProcess, primary: LocalPostgres, configuration: ProxyConfiguration, serverDatabase: String) {
+    private init(proxy: ProxyProcess, primary: LocalPostgres, configuration: ProxyConfiguration, serverDatabase: String)
+    {
         self.proxy = proxy
         self.primary = primary
         self.configuration = configuration
@@ -133,7 +134,9 @@ package final class ProxyFixture: Sendable {
             WHERE datname = \(SQLQuoting.literal(serverDatabase)) AND backend_type = 'client backend'
               AND pid NOT IN (\(excluded))
             """)
-        guard let count = Int(text) else { throw LocalError.commandFailed(command: "count", status: .exited(0), output: text) }
+        guard let count = Int(text) else {
+            throw LocalError.commandFailed(command: "count", status: .exited(0), output: text)
+        }
         return count
     }
 

@@ -100,7 +100,9 @@ package final class RawConnection {
 
     /// Reads frames until one of type `type` has arrived (returned last), the peer closes, or
     /// `timeout` seconds pass. `closed` and `timedOut` say how reading ended when no such frame came.
-    package func readFrames(until type: UInt8, timeout: Double) -> (frames: [BackendFrame], closed: Bool, timedOut: Bool) {
+    package func readFrames(until type: UInt8, timeout: Double) -> (
+        frames: [BackendFrame], closed: Bool, timedOut: Bool
+    ) {
         let deadline = Monotonic.now + timeout
         var frames: [BackendFrame] = []
         while true {

@@ -2,9 +2,9 @@
 // key; LISTEN/NOTIFY in session mode delivers notifications.
 import Dispatch
 import Foundation
-import Synchronization
 import SwitchyardTesting
 import SwitchyardWire
+import Synchronization
 import Testing
 
 @Suite("Proxy cancel requests", .serialized, .sharedProxy(ProxyConfiguration(poolMode: "transaction", poolSize: 1)))
@@ -122,7 +122,8 @@ struct ProxyNotifyTests {
     /// SPEC §3: LISTEN cannot be replayed, so it pins the client to its server connection.
     @Test(
         "transaction mode: LISTEN pins the client, so notifications still arrive",
-        .disabled("daemon bug: LISTEN does not pin the client in transaction mode; the server connection returns to the pool")
+        .disabled(
+            "daemon bug: LISTEN does not pin the client in transaction mode; the server connection returns to the pool")
     )
     func transactionModeNotify() throws {
         let fixture = try ProxyFixture.start(ProxyConfiguration(poolMode: "transaction", poolSize: 2))

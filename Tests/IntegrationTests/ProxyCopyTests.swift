@@ -83,7 +83,9 @@ struct ProxyCopyTests {
         let proxiedError = try #require(throws: PGError.self) {
             try proxied.copyIn("COPY copy_bad FROM STDIN", lines: lines)
         }
-        let directError = try #require(throws: PGError.self) { try direct.copyIn("COPY copy_bad FROM STDIN", lines: lines) }
+        let directError = try #require(throws: PGError.self) {
+            try direct.copyIn("COPY copy_bad FROM STDIN", lines: lines)
+        }
         #expect(proxiedError.sqlState?.code == "22P02")
         #expect(proxiedError.message == directError.message)
         #expect(proxied.transactionStatus == .idle)
@@ -119,7 +121,8 @@ struct ProxyCopyTests {
             let ended = raw.readFrames(until: UInt8(ascii: "Z"), timeout: 5).frames
             let error = ended.first { $0.kind == "E" }
             transcripts.append([
-                (started + ended).map { String($0.kind) }.joined(), error?.sqlState ?? "-", error?.errorFields["M"] ?? "-",
+                (started + ended).map { String($0.kind) }.joined(), error?.sqlState ?? "-",
+                error?.errorFields["M"] ?? "-",
                 try connection.exec("SELECT count(*) FROM copy_fail").scalar ?? "-",
             ])
         }
@@ -144,8 +147,9 @@ struct ProxyCopyTests {
         let throughProxy = try proxied.copyOut(sql, extended: true)
         #expect(throughProxy == (try direct.copyOut(sql, extended: true)))
         #expect(throughProxy == Array(lines.map { $0 + "\n" }.joined().utf8))
-        #expect(try proxied.execParams("SELECT count(*) FROM copy_extended WHERE amount > $1", params: ["500"]).scalar
-            == direct.execParams("SELECT count(*) FROM copy_extended WHERE amount > $1", params: ["500"]).scalar)
+        #expect(
+            try proxied.execParams("SELECT count(*) FROM copy_extended WHERE amount > $1", params: ["500"]).scalar
+                == direct.execParams("SELECT count(*) FROM copy_extended WHERE amount > $1", params: ["500"]).scalar)
     }
 
     /// Rows and CopyData messages far larger than the proxy's buffers pass through whole.

@@ -48,7 +48,9 @@ struct ProxyDisconnectTests {
     /// client process dies while writing.
     @Test(
         "a client that drops its connection right after half a CopyData message gives its server back",
-        .disabled("daemon bug: after a short read ClientConnection.readAvailable ignores EPOLLRDHUP; an EOF arriving with the bytes is never read")
+        .disabled(
+            "daemon bug: after a short read ClientConnection.readAvailable ignores EPOLLRDHUP; an EOF arriving with the bytes is never read"
+        )
     )
     func copyAbandonedAtOnce() throws {
         try copyAbandoned(pause: 0)

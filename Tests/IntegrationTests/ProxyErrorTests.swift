@@ -96,7 +96,8 @@ struct ProxyErrorTests {
             _ = try connection.exec("DO $$ BEGIN RAISE NOTICE 'in transaction'; END $$")
             _ = try connection.exec("COMMIT")
             _ = try connection.exec("COMMIT")  // "there is no transaction in progress"
-            seen.append(connection.takeNotices().map { "\($0.severity ?? "-") \($0.sqlState?.code ?? "-") \($0.message)" })
+            seen.append(
+                connection.takeNotices().map { "\($0.severity ?? "-") \($0.sqlState?.code ?? "-") \($0.message)" })
         }
         #expect(
             seen[0] == [

@@ -52,13 +52,14 @@ struct ProxyLimitsTests {
         let silentEnd = silent.readUntilClosed(timeout: 3)
         let silentElapsed = Monotonic.now - started
         #expect(silentEnd.closed)
-        #expect(silentElapsed >= 0.25 && silentElapsed < 1.0, "closed after \(silentElapsed) s")
+        // The timeout is checked every 100 ms; allow for a loaded machine on top.
+        #expect(silentElapsed >= 0.25 && silentElapsed < 1.2, "closed after \(silentElapsed) s")
         #expect(silentEnd.frames.allSatisfy { $0.kind == "E" })
 
         let halfwayEnd = halfway.readUntilClosed(timeout: 3)
         let halfwayElapsed = Monotonic.now - started
         #expect(halfwayEnd.closed)
-        #expect(halfwayElapsed < 1.0, "closed after \(halfwayElapsed) s")
+        #expect(halfwayElapsed < 1.2, "closed after \(halfwayElapsed) s")
         #expect(halfwayEnd.frames.map(\.kind) == ["E"])
         #expect(halfwayEnd.frames.first?.errorFields["S"] == "FATAL")
 
@@ -102,31 +103,35 @@ struct ProxyLimitsTests {
         _ = try bystander.exec("COMMIT")
         let newcomer = try fixture.connect()
         defer { newcomer.close() }
-        #expect(try newcomer.execParams("SELECT length($1)", params: [String(repeating: "y", count: 5_000)]).scalar == "5000")
+        #expect(
+            try newcomer.execParams("SELECT length($1)", params: [String(repeating: "y", count: 5_000)]).scalar
+                == "5000")
     }
 
     /// The proxy has no TLS and no GSSAPI encryption: it answers both requests with a single `N`
     /// and the client goes on in plaintext on the same connection, as libpq does after `N`.
-    @Test(
-        "SSLRequest and GSSENCRequest are answered N, then the login proceeds",
-        arguments: [["S"], ["G"], ["G", "S"]])
-    func encryptionRequests(requests: [String]) throws {
+    @Test("SSLRequest and GSSENCRequest are answered N, then the login proceeds")
+    func encryptionRequests() throws {
         let fixture = try ProxyFixture.start(ProxyConfiguration(isolatedDatabase: false))
         defer { fixture.stop() }
-        let raw = try RawConnection(port: fixture.port)
-        defer { raw.close() }
-        for request in requests {
-            raw.send(request == "S" ? FrontendBytes.sslRequest : FrontendBytes.gssEncRequest)
-            #expect(raw.readSome(timeout: 5) == .bytes([UInt8(ascii: "N")]), "\(request)")
+        for requests in [["S"], ["G"], ["G", "S"]] {
+            let raw = try RawConnection(port: fixture.port)
+            defer { raw.close() }
+            for request in requests {
+                raw.send(request == "S" ? FrontendBytes.sslRequest : FrontendBytes.gssEncRequest)
+                #expect(raw.readSome(timeout: 5) == .bytes([UInt8(ascii: "N")]), "\(requests)")
+            }
+            #expect(raw.firstAuthenticationRequest(parameters: [("user", "app"), ("database", "app")]) == 10)
         }
-        #expect(raw.firstAuthenticationRequest(parameters: [("user", "app"), ("database", "app")]) == 10)
 
         // libpq falls back to plaintext after N with sslmode=prefer, and gives up with require.
-        let preferred = try PGConnection(fixture.conninfo().replacingOccurrences(of: "sslmode='disable'", with: "sslmode='prefer'"))
+        let preferred = try PGConnection(
+            fixture.conninfo().replacingOccurrences(of: "sslmode='disable'", with: "sslmode='prefer'"))
         defer { preferred.close() }
         #expect(try preferred.exec("SELECT 1").scalar == "1")
         #expect(throws: PGError.self) {
-            try PGConnection(fixture.conninfo().replacingOccurrences(of: "sslmode='disable'", with: "sslmode='require'"))
+            try PGConnection(
+                fixture.conninfo().replacingOccurrences(of: "sslmode='disable'", with: "sslmode='require'"))
         }
     }
 }

@@ -10,13 +10,16 @@ private let serverLoginClusters = TestUser.all.map {
     ProxyConfiguration.Cluster(name: "as_\($0.name)", serverUser: $0.name, serverPassword: $0.password, poolSize: 2)
 }
 
+/// One loop (`workers = 1`), so which idle server connection a client gets is the pool's choice
+/// alone and `settingsFollowClients` can steer every client onto both.
 @Suite(
     "Proxy login with plaintext passwords",
     .serialized,
-    .sharedProxy(ProxyConfiguration(poolSize: 2, clusters: serverLoginClusters))
+    .sharedProxy(ProxyConfiguration(poolSize: 2, clusters: serverLoginClusters, proxySettings: ["workers": "1"]))
 )
 struct ProxyLoginTests {
-    @Test("a client logs in with its own password, which the proxy uses for the server's method", arguments: TestUser.all)
+    @Test(
+        "a client logs in with its own password, which the proxy uses for the server's method", arguments: TestUser.all)
     func ownCredentials(user: TestUser) throws {
         let fixture = try SharedProxy.fixture()
         let connection = try fixture.connect(user: user.name, password: user.password)
@@ -25,7 +28,8 @@ struct ProxyLoginTests {
         #expect(result.rows == [[user.name, fixture.serverDatabase]])
     }
 
-    @Test("the proxy logs in with the cluster's user and password, whatever the server's method", arguments: TestUser.all)
+    @Test(
+        "the proxy logs in with the cluster's user and password, whatever the server's method", arguments: TestUser.all)
     func clusterCredentials(user: TestUser) throws {
         let fixture = try SharedProxy.fixture()
         let connection = try fixture.connect(database: "as_\(user.name)")
@@ -243,13 +247,17 @@ struct ProxySecretLoginTests {
         #expect(answer.frames.first { $0.kind == "D" }?.dataRowValues == ["app_md5"])
 
         // No [databases.lonely]: the same login for user "lonely" ends in 3D000 naming it.
-        let error = try #require(throws: RawLoginError.self) { try loginMD5(fixture, user: "lonely", password: "lonely") }
+        let error = try #require(throws: RawLoginError.self) {
+            try loginMD5(fixture, user: "lonely", password: "lonely")
+        }
         #expect(error.error?.sqlState == "3D000")
         #expect(error.error?.errorFields["M"] == "database \"lonely\" does not exist")
     }
 
     /// An md5 login with no `database`, retried while the salt has a zero byte.
-    private func loginMD5(_ fixture: ProxyFixture, user: String, password: String) throws -> (RawConnection, [BackendFrame]) {
+    private func loginMD5(_ fixture: ProxyFixture, user: String, password: String) throws -> (
+        RawConnection, [BackendFrame]
+    ) {
         for _ in 0..<20 {
             let raw = try RawConnection(port: fixture.port)
             do {

@@ -1,9 +1,9 @@
 // ProxyPoolingTests: transaction and session pooling with many real clients, checked against what
 // the server itself reports (backend PIDs, pg_stat_activity) and against direct connections.
 import Foundation
-import Synchronization
 import SwitchyardTesting
 import SwitchyardWire
+import Synchronization
 import Testing
 
 @Suite("Proxy pooling", .serialized)
@@ -38,7 +38,8 @@ struct ProxyPoolingTests {
                 let last = try connection.exec("SELECT pg_backend_pid()").scalar
                 _ = try connection.exec("COMMIT")
                 guard first == last, let first else {
-                    throw PGError(kind: .client, message: "transaction moved from backend \(first ?? "-") to \(last ?? "-")")
+                    throw PGError(
+                        kind: .client, message: "transaction moved from backend \(first ?? "-") to \(last ?? "-")")
                 }
                 guard echoed.scalar == String((index * 100 + round) * 2) else {
                     throw PGError(kind: .client, message: "wrong answer \(echoed.rows)")
@@ -113,7 +114,8 @@ struct ProxyPoolingTests {
     @Test("transaction mode: 500 concurrent clients on pool_size 10, every query succeeds")
     func fiveHundredClients() throws {
         let fixture = try ProxyFixture.start(
-            ProxyConfiguration(poolMode: "transaction", poolSize: 10, proxySettings: ["query_wait_timeout_ms": "30000"]))
+            ProxyConfiguration(poolMode: "transaction", poolSize: 10, proxySettings: ["query_wait_timeout_ms": "30000"])
+        )
         defer { fixture.stop() }
         let threads = 50
         let perThread = 10
@@ -128,7 +130,9 @@ struct ProxyPoolingTests {
                 connected.arriveAndWait()
                 throw error
             }
-            guard connected.arriveAndWait() else { throw PGError(kind: .client, message: "clients did not all connect") }
+            guard connected.arriveAndWait() else {
+                throw PGError(kind: .client, message: "clients did not all connect")
+            }
             for round in 0..<3 {
                 for (offset, connection) in connections.enumerated() {
                     let value = thread * 1000 + offset * 10 + round
@@ -182,11 +186,16 @@ struct ProxyPoolingTests {
         for mode in ["simple", "extended", "prepared"] {
             let before = Int(try direct.exec("SELECT sum(abalance) FROM pgbench_accounts").scalar ?? "") ?? 0
             let run = try ClientTools.pgbench(
-                ["-c", "16", "-j", "2", "-T", "5", "-M", mode] + fixture.clientArguments(), password: "app", timeout: 60)
+                ["-c", "16", "-j", "2", "-T", "5", "-M", mode] + fixture.clientArguments(), password: "app", timeout: 60
+            )
             #expect(run.succeeded, "\(mode): \(run.standardError)")
-            #expect(run.standardOutput.contains("number of failed transactions: 0 (0.000%)"), "\(mode): \(run.standardOutput)")
+            #expect(
+                run.standardOutput.contains("number of failed transactions: 0 (0.000%)"),
+                "\(mode): \(run.standardOutput)")
             let processed = try #require(
-                run.standardOutput.firstMatch(of: /number of transactions actually processed: (\d+)/).map { Int($0.1) ?? 0 },
+                run.standardOutput.firstMatch(of: /number of transactions actually processed: (\d+)/).map {
+                    Int($0.1) ?? 0
+                },
                 "\(mode): \(run.standardOutput)")
             #expect(processed > 0)
 
@@ -211,7 +220,9 @@ struct ProxyPoolFairnessTests {
     /// for another client's whole run.
     @Test(
         "with more clients than server connections, every client gets its turn",
-        .disabled("daemon bug: Pool.release serves waiters of its own loop first; another loop's waiters starve until they run out")
+        .disabled(
+            "daemon bug: Pool.release serves waiters of its own loop first; another loop's waiters starve until they run out"
+        )
     )
     func everyClientGetsItsTurn() throws {
         let fixture = try ProxyFixture.start(

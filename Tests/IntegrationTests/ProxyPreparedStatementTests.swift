@@ -60,7 +60,9 @@ struct ProxyPreparedStatementTests {
             let closed = exchange(connection, [FrontendBytes.close("S", name: "closing"), FrontendBytes.sync])
             transcript.append(closed.map { String($0.kind) }.joined())
             _ = try other.exec("SELECT 1")
-            let missing = try #require(throws: PGError.self) { try connection.execPrepared(name: "closing", params: ["5"]) }
+            let missing = try #require(throws: PGError.self) {
+                try connection.execPrepared(name: "closing", params: ["5"])
+            }
             transcript.append("\(missing.sqlState?.code ?? "-") \(missing.message)")
             try connection.prepare(name: "closing", sql: "SELECT $1::int + 1000")
             _ = try other.exec("SELECT 2")
@@ -119,7 +121,8 @@ struct ProxyPreparedStatementTests {
         defer { b.close() }
         for round in 0..<10 {
             _ = try a.exec("BEGIN")
-            #expect(try a.execParams("SELECT $1::int + $2::int", params: [String(round), "1"]).scalar == String(round + 1))
+            #expect(
+                try a.execParams("SELECT $1::int + $2::int", params: [String(round), "1"]).scalar == String(round + 1))
             #expect(try a.execParams("SELECT $1::text", params: ["a\(round)"]).scalar == "a\(round)")
             _ = try a.exec("COMMIT")
             #expect(try b.execParams("SELECT $1::int * 3", params: [String(round)]).scalar == String(round * 3))
@@ -137,7 +140,8 @@ struct ProxyPreparedStatementTests {
         var transcripts: [[String]] = []
         for connection in [try fixture.connect(), try fixture.connectDirect()] {
             defer { connection.close() }
-            let parsed = exchange(connection, [FrontendBytes.parse(name: "", sql: "SELECT $1::int + 100"), FrontendBytes.sync])
+            let parsed = exchange(
+                connection, [FrontendBytes.parse(name: "", sql: "SELECT $1::int + 100"), FrontendBytes.sync])
             _ = try other.execParams("SELECT $1::int", params: ["7"])
             let executed = exchange(
                 connection,

@@ -11,7 +11,8 @@ struct ProxySessionStateTests {
     /// must see only its own settings, as two direct connections would.
     @Test(
         "SET by one client is seen by that client only, on any server connection",
-        .disabled("daemon bug: SET is not tracked per client; it stays on the server connection and reaches the next client")
+        .disabled(
+            "daemon bug: SET is not tracked per client; it stays on the server connection and reaches the next client")
     )
     func setFollowsClient() throws {
         let fixture = try ProxyFixture.start(ProxyConfiguration(poolMode: "transaction", poolSize: 1))
