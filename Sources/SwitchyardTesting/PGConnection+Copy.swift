@@ -6,10 +6,13 @@ extension PGConnection {
     /// Runs a `COPY ... FROM STDIN` statement, sends `data` as CopyData messages of at most
     /// `chunkSize` bytes, ends with CopyDone and returns the final result (tag `COPY n`).
     ///
+    /// - Parameter extended: send the statement with the extended protocol (Parse/Bind/Execute,
+    ///   `PQexecParams`) instead of a simple Query.
     /// - Throws: the server's error when the statement or the data is rejected.
-    package func copyIn(_ sql: String, data: [UInt8], chunkSize: Int = 8192) throws -> PGResult {
+    package func copyIn(_ sql: String, data: [UInt8], chunkSize: Int = 8192, extended: Bool = false) throws -> PGResult
+    {
         let connection = try open()
-        guard let start = PQexec(connection, sql) else { throw clientError() }
+        guard let start = startCopy(connection, sql, extended: extended) else { throw clientError() }
         let status = PQresultStatus(start)
         guard status == PGRES_COPY_IN else {
             defer { PQclear(start) }
@@ -31,14 +34,14 @@ extension PGConnection {
     }
 
     /// `copyIn` with text rows, each followed by a newline (COPY's text format).
-    package func copyIn(_ sql: String, lines: [String]) throws -> PGResult {
-        try copyIn(sql, data: Array(lines.map { $0 + "\n" }.joined().utf8))
+    package func copyIn(_ sql: String, lines: [String], extended: Bool = false) throws -> PGResult {
+        try copyIn(sql, data: Array(lines.map { $0 + "\n" }.joined().utf8), extended: extended)
     }
 
     /// Runs a `COPY ... TO STDOUT` statement and returns every CopyData byte, in order.
-    package func copyOut(_ sql: String) throws -> [UInt8] {
+    package func copyOut(_ sql: String, extended: Bool = false) throws -> [UInt8] {
         let connection = try open()
-        guard let start = PQexec(connection, sql) else { throw clientError() }
+        guard let start = startCopy(connection, sql, extended: extended) else { throw clientError() }
         let status = PQresultStatus(start)
         guard status == PGRES_COPY_OUT else {
             defer { PQclear(start) }
@@ -61,5 +64,9 @@ extension PGConnection {
         }
         _ = try collectResults(connection)
         return bytes
+    }
+
+    private func startCopy(_ connection: OpaquePointer, _ sql: String, extended: Bool) -> OpaquePointer? {
+        extended ? PQexecParams(connection, sql, 0, nil, nil, nil, nil, 0) : PQexec(connection, sql)
     }
 }

@@ -105,6 +105,10 @@ package final class PGConnection {
     /// The server process id (from BackendKeyData).
     package var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
+    /// The connection's socket (`PQsocket`), -1 when closed. Bytes written to it behind libpq's
+    /// back must leave the session where libpq expects it: read every answer up to ReadyForQuery.
+    package var socketDescriptor: Int32 { handle.map { PQsocket($0) } ?? -1 }
+
     /// A ParameterStatus value the server reported (`server_version`, `TimeZone`, ...).
     package func serverParameter(_ name: String) -> String? {
         handle.flatMap { PQparameterStatus($0, name) }.map { String(cString: $0) }

@@ -50,9 +50,10 @@ package struct PGError: Error, CustomStringConvertible, Sendable {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
         guard let primary = field("M") else {
-            let text =
-                connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) }
-                ?? String(cString: PQresultErrorMessage(result))
+            // The connection's message tells most (a FATAL that came with a close, say), but it
+            // may already be empty again; the result keeps its own.
+            var text = connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) } ?? ""
+            if text.isEmpty { text = String(cString: PQresultErrorMessage(result)) }
             return PGError(kind: .client, message: text.trimmingTrailingWhitespace())
         }
         return PGError(

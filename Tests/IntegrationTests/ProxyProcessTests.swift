@@ -1,5 +1,5 @@
-// ProxyProcessTests: launching, watching and stopping a daemon process (a stand-in until `switchyard
-// run` exists), and the client tools.
+// ProxyProcessTests: launching, watching and stopping a daemon process (a stand-in and the real
+// `switchyard run`), and the client tools.
 import Foundation
 import Glibc
 import SwitchyardTesting
@@ -103,7 +103,7 @@ struct ProxyProcessTests {
         #expect(version.succeeded)
     }
 
-    @Test("the real daemon proxies a query to the primary", .disabled("needs `switchyard run`"))
+    @Test("the real daemon proxies a query to the primary and exits 0 on SIGTERM")
     func realDaemon() throws {
         let primary = try TestCluster.shared.primary()
         let port = try freePort()
@@ -111,6 +111,10 @@ struct ProxyProcessTests {
             [proxy]
             listen = "127.0.0.1:\(port)"
             admin_listen = ""
+
+            [health]
+            user = "postgres"
+            password = "postgres"
 
             [[users]]
             name = "app"
@@ -132,7 +136,8 @@ struct ProxyProcessTests {
         let connection = try PGConnection(
             "host=127.0.0.1 port=\(port) user=app password=app dbname=app sslmode=disable")
         defer { connection.close() }
-        #expect(try connection.exec("SELECT 1").scalar == "1")
+        #expect(try connection.exec("SELECT current_user, current_database()").rows == [["app", "app"]])
+        connection.close()
         #expect(proxy.stop() == .exited(0))
     }
 

@@ -1,0 +1,168 @@
+// ProxyFixture: a `switchyard run` in front of the shared primary, with connection helpers for
+// clients going through it and for the same clients going straight to the server.
+import Foundation
+import Glibc
+import Synchronization
+
+/// A proxy process under test in front of `TestCluster.shared.primary()`.
+///
+/// With `isolatedDatabase` (the default) the servers' side of every cluster is a database made
+/// for this fixture alone (owned by `app`), so tests running in parallel never see each other's
+/// tables or server connections, and `pg_stat_activity` counts exactly this proxy's backends.
+/// Clients always ask the proxy for database `app`; `serverDatabase` is the name on the server.
+///
+/// `stop()` ends the proxy and drops the database; a fixture that is never stopped is killed at
+/// process exit (`LocalRegistry`), and its database goes with the server.
+package final class ProxyFixture: Sendable {
+    package let proxy: ProxyProcess
+    package let primary: LocalPostgres
+    package let configuration: ProxyConfiguration
+    /// The database on the server behind cluster `main` (and every other cluster).
+    package let serverDatabase: String
+    private let isStopped = Mutex(false)
+
+    /// The proxy's client port.
+    package var port: Int { proxy.port }
+
+    private init(proxy: ProxyProcess, primary: LocalPostgres, configuration: ProxyConfiguration, serverDatabase: String)
+    {
+        self.proxy = proxy
+        self.primary = primary
+        self.configuration = configuration
+        self.serverDatabase = serverDatabase
+    }
+
+    /// Creates the server database (if isolated) and starts the proxy.
+    package static func start(_ configuration: ProxyConfiguration = ProxyConfiguration()) throws -> ProxyFixture {
+        let primary = try TestCluster.shared.primary()
+        var database = TestUser.database
+        if configuration.isolatedDatabase {
+            database = "proxy_\(UInt32.random(in: 0...UInt32.max))"
+            try primary.createDatabase(name: database, owner: TestUser.app.name)
+        }
+        let port = try freePort()
+        do {
+            let proxy = try ProxyProcess.start(
+                config: configuration.toml(port: port, server: primary, serverDatabase: database), port: port)
+            return ProxyFixture(proxy: proxy, primary: primary, configuration: configuration, serverDatabase: database)
+        } catch {
+            if configuration.isolatedDatabase { try? dropDatabase(database, on: primary) }
+            throw error
+        }
+    }
+
+    /// Stops the proxy (SIGTERM, then SIGKILL after `timeout` seconds) and drops its database.
+    /// Returns how the proxy ended, the first time.
+    @discardableResult
+    package func stop(timeout: Double = 5) -> ExitStatus? {
+        let first = isStopped.withLock { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        let status = proxy.stop(timeout: timeout)
+        if first && configuration.isolatedDatabase { try? Self.dropDatabase(serverDatabase, on: primary) }
+        return status
+    }
+
+    private static func dropDatabase(_ name: String, on server: LocalPostgres) throws {
+        try server.query("DROP DATABASE IF EXISTS \(SQLQuoting.identifier(name)) WITH (FORCE);")
+    }
+
+    // MARK: - Connecting
+
+    /// A libpq connection string for the proxy.
+    package func conninfo(
+        user: String = TestUser.app.name,
+        password: String? = TestUser.app.password,
+        database: String? = TestUser.database,
+        extra: [String: String] = [:]
+    ) -> String {
+        Self.conninfo(host: "127.0.0.1", port: port, user: user, password: password, database: database, extra: extra)
+    }
+
+    /// The same connection string, straight to the primary and its database behind the proxy.
+    package func directConninfo(
+        user: String = TestUser.app.name,
+        password: String? = TestUser.app.password,
+        extra: [String: String] = [:]
+    ) -> String {
+        Self.conninfo(
+            host: primary.host, port: primary.port, user: user, password: password, database: serverDatabase,
+            extra: extra)
+    }
+
+    /// Connects through the proxy.
+    package func connect(
+        user: String = TestUser.app.name,
+        password: String? = TestUser.app.password,
+        database: String? = TestUser.database,
+        extra: [String: String] = [:],
+        timeout: Double = 10
+    ) throws -> PGConnection {
+        try PGConnection(conninfo(user: user, password: password, database: database, extra: extra), timeout: timeout)
+    }
+
+    /// Connects straight to the primary, to the database behind the proxy.
+    package func connectDirect(
+        user: String = TestUser.app.name,
+        password: String? = TestUser.app.password,
+        extra: [String: String] = [:]
+    ) throws -> PGConnection {
+        try PGConnection(directConninfo(user: user, password: password, extra: extra))
+    }
+
+    /// `psql`/`pgbench` arguments that reach the proxy as `user`, database `app`.
+    package func clientArguments(user: String = TestUser.app.name) -> [String] {
+        ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", TestUser.database]
+    }
+
+    /// `psql`/`pgbench` arguments that reach the primary directly, database `serverDatabase`.
+    package func directClientArguments(user: String = TestUser.app.name) -> [String] {
+        ["-h", primary.host, "-p", String(primary.port), "-U", user, "-d", serverDatabase]
+    }
+
+    // MARK: - Observing
+
+    /// Client backends connected to `serverDatabase` on the primary now (the proxy's server
+    /// connections when the database is isolated), as `pg_stat_activity` shows them, leaving out
+    /// `excluding` (the test's own direct connections).
+    package func serverBackendCount(excluding: [Int32] = []) throws -> Int {
+        let excluded = (excluding + [0]).map(String.init).joined(separator: ", ")
+        let text = try primary.query(
+            """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = \(SQLQuoting.literal(serverDatabase)) AND backend_type = 'client backend'
+              AND pid NOT IN (\(excluded))
+            """)
+        guard let count = Int(text) else {
+            throw LocalError.commandFailed(command: "count", status: .exited(0), output: text)
+        }
+        return count
+    }
+
+    /// The proxy's resident set size in kB (`VmRSS` in `/proc/PID/status`).
+    package func residentKilobytes() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(proxy.pid)/status", encoding: .utf8) else { return nil }
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    }
+
+    private static func conninfo(
+        host: String, port: Int, user: String, password: String?, database: String?, extra: [String: String]
+    ) -> String {
+        var parts = [("host", host), ("port", String(port)), ("user", user), ("sslmode", "disable")]
+        if let database { parts.append(("dbname", database)) }
+        if let password { parts.append(("password", password)) }
+        parts += extra.sorted { $0.key < $1.key }
+        return parts.map { "\($0.0)='\(escaped($0.1))'" }.joined(separator: " ")
+    }
+
+    private static func escaped(_ value: String) -> String {
+        var result = ""
+        for character in value {
+            if character == "\\" || character == "'" { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}
