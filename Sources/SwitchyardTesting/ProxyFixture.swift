@@ -125,14 +125,14 @@ package final class ProxyFixture: Sendable {
 
     /// Client backends connected to `serverDatabase` on the primary now (the proxy's server
     /// connections when the database is isolated), as `pg_stat_activity` shows them, leaving out
-    /// `excluding` (the test's own direct connections).
+    /// `excluding` (the test's own direct connections) and the proxy's dedicated health-check session.
     package func serverBackendCount(excluding: [Int32] = []) throws -> Int {
         let excluded = (excluding + [0]).map(String.init).joined(separator: ", ")
         let text = try primary.query(
             """
             SELECT count(*) FROM pg_stat_activity
             WHERE datname = \(SQLQuoting.literal(serverDatabase)) AND backend_type = 'client backend'
-              AND pid NOT IN (\(excluded))
+              AND pid NOT IN (\(excluded)) AND application_name <> 'switchyard health check'
             """)
         guard let count = Int(text) else {
             throw LocalError.commandFailed(command: "count", status: .exited(0), output: text)

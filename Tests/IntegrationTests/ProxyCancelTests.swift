@@ -121,9 +121,7 @@ struct ProxyNotifyTests {
 
     /// SPEC §3: LISTEN cannot be replayed, so it pins the client to its server connection.
     @Test(
-        "transaction mode: LISTEN pins the client, so notifications still arrive",
-        .disabled(
-            "daemon bug: LISTEN does not pin the client in transaction mode; the server connection returns to the pool")
+        "transaction mode: LISTEN pins the client, so notifications still arrive"
     )
     func transactionModeNotify() throws {
         let fixture = try ProxyFixture.start(ProxyConfiguration(poolMode: "transaction", poolSize: 2))

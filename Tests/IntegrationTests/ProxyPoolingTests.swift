@@ -219,10 +219,7 @@ struct ProxyPoolFairnessTests {
     /// Served in turn, a transaction waits for about 11 others (~0.15 s); a client must never wait
     /// for another client's whole run.
     @Test(
-        "with more clients than server connections, every client gets its turn",
-        .disabled(
-            "daemon bug: Pool.release serves waiters of its own loop first; another loop's waiters starve until they run out"
-        )
+        "with more clients than server connections, every client gets its turn"
     )
     func everyClientGetsItsTurn() throws {
         let fixture = try ProxyFixture.start(

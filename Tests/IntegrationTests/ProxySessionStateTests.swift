@@ -10,9 +10,7 @@ struct ProxySessionStateTests {
     /// pool_size 1: both clients run on the one server connection, one after the other; each
     /// must see only its own settings, as two direct connections would.
     @Test(
-        "SET by one client is seen by that client only, on any server connection",
-        .disabled(
-            "daemon bug: SET is not tracked per client; it stays on the server connection and reaches the next client")
+        "SET by one client is seen by that client only, on any server connection"
     )
     func setFollowsClient() throws {
         let fixture = try ProxyFixture.start(ProxyConfiguration(poolMode: "transaction", poolSize: 1))

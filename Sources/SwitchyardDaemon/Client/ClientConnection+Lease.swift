@@ -30,9 +30,11 @@ extension ClientConnection {
             self.context.pauseWaiters[target.cluster, default: []].append(self)
             return
         }
-        if let parked = self.parked.removeValue(forKey: target), !parked.isClosed {
+        self.parked.removeAll { $0.isClosed }
+        if let index = self.parked.firstIndex(where: { self.context.serves(target, with: $0) }) {
+            let server = self.parked.remove(at: index)
             self.linkTarget = target
-            self.leaseGranted(parked)
+            self.leaseGranted(server)
             return
         }
         switch self.context.chooseServer(for: target, client: self) {
@@ -45,6 +47,11 @@ extension ClientConnection {
             let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: self.clientKey)
             let pool = self.context.pool(server: index, cluster: cluster, credentials: credentials)
             self.linkTarget = target
+            if let kept = self.parked.firstIndex(where: { $0.pool === pool }) {
+                // Session mode: the chosen server is one this client already holds a connection to.
+                self.leaseGranted(self.parked.remove(at: kept))
+                return
+            }
             self.waitingPool = pool
             pool.lease(for: self)
         case .noPrimary:
@@ -74,10 +81,10 @@ extension ClientConnection {
             // The connection only had to exist: its login told the pool what to report.
             self.finishLogin()
             self.flush()
-            if self.context.config.poolMode == .session, let target = self.linkTarget {
+            if self.context.config.poolMode == .session {
                 server.client = self
                 server.phase = .leased
-                self.parked[target] = server
+                self.parked.append(server)
             } else {
                 server.pool.release(server)
             }
@@ -159,8 +166,8 @@ extension ClientConnection {
         self.unitFinished(on: server)
         guard server.transactionStatus == .idle, !server.isDoomed, !self.isPinned, server.queue.isEmpty else { return }
         self.unlink(server)
-        if self.context.config.poolMode == .session, let target = self.linkTarget {
-            self.parked[target] = server
+        if self.context.config.poolMode == .session {
+            self.parked.append(server)
         } else {
             server.pool.release(server)
         }
@@ -187,7 +194,7 @@ extension ClientConnection {
     /// flight fails with 08006, and a transaction that was open is over (answered here until ROLLBACK).
     func serverLost(_ server: ServerConnection, awaitingReady: Bool) {
         guard !self.isClosed else { return }
-        for (target, parked) in self.parked where parked === server { self.parked[target] = nil }
+        self.parked.removeAll { $0 === server }
         guard server === self.link else { return }
         self.link = nil
         if self.retryUnit(after: server) { return }

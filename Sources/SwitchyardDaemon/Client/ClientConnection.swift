@@ -111,9 +111,11 @@ final class ClientConnection: Connection {
     /// The target the current link was leased for.
     var linkTarget: LeaseTarget?
     /// Session mode: connections kept between units, at most one per cluster and role.
-    var parked: [LeaseTarget: ServerConnection] = [:]
+    var parked: [ServerConnection] = []
     var isWaitingForLease = false
     var waitingPool: Pool?
+    /// The client's place in the process-wide order of waiting clients.
+    var leaseTicket: UInt64 = 0
     var leaseDeadline: UInt64 = 0
     /// The transaction status the client was last told.
     var transactionStatus: TransactionStatus = .idle
@@ -144,6 +146,7 @@ final class ClientConnection: Connection {
             }
             if self.isClosed { return }
         }
+        if events & (EventLoop.hangup | EventLoop.error) != 0 { self.peerHungUp = true }
         if events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0 {
             self.readAvailable()
         }
@@ -161,7 +164,7 @@ final class ClientConnection: Connection {
             case .bytes:
                 self.lastActivity = self.context.loop.now
                 self.processInput()
-                if !filled { return }
+                if !filled && !self.peerHungUp { return }
             case .wouldBlock:
                 return
             case .endOfFile:
@@ -263,7 +266,7 @@ final class ClientConnection: Connection {
             server.client = nil
             self.returnOrClose(server)
         }
-        let parked = self.parked.values
+        let parked = self.parked
         self.parked.removeAll()
         for server in parked where !server.isClosed {
             server.client = nil

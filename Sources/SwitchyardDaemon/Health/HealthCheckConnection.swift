@@ -68,6 +68,9 @@ final class HealthCheckConnection: EventHandler {
         self.report = report
     }
 
+    /// How health-check sessions appear in pg_stat_activity.
+    static let applicationName = "switchyard health check"
+
     /// Whether a check or promotion is in flight.
     var isBusy: Bool {
         switch self.phase {
@@ -131,7 +134,13 @@ final class HealthCheckConnection: EventHandler {
                 return
             }
             self.phase = .loggingIn(ServerLoginMachine(credentials: self.credentials))
-            self.write(ServerLoginMachine.startupMessage(user: self.credentials.user, database: self.database))
+            self.write(
+                ServerLoginMachine.startupMessage(
+                    user: self.credentials.user,
+                    database: self.database,
+                    parameters: [("application_name", Self.applicationName)]
+                )
+            )
         }
         guard events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0, self.fd >= 0 else { return }
         while self.fd >= 0 {

@@ -83,6 +83,7 @@ final class Pool {
             self.grant(server, to: client)
             return
         }
+        client.leaseTicket = self.budget.nextTicket()
         self.waiters.append(client)
         self.openMore()
     }
@@ -108,8 +109,20 @@ final class Pool {
         guard !server.isClosed else { return }
         server.phase = .idle
         server.idleSince = self.context.loop.now
-        if let client = self.waiters.popFirst() {
-            if self.waiters.isEmpty { self.stopWanting() }
+        if let client = self.waiters.first {
+            // Clients of every loop are served in the order they started waiting.
+            if self.budget.hasWants,
+                let loop = self.budget.popWant(excluding: self.context.loop.index, olderThan: client.leaseTicket)
+            {
+                self.handOver(server, toLoop: loop)
+                return
+            }
+            self.waiters.removeFirst()
+            if self.waiters.isEmpty {
+                self.stopWanting()
+            } else if self.isWanting, let next = self.waiters.first {
+                self.budget.addWant(loop: self.context.loop.index, ticket: next.leaseTicket)
+            }
             self.grant(server, to: client)
             return
         }
@@ -183,9 +196,9 @@ final class Pool {
     // MARK: - Hand-over between loops
 
     private func startWanting() {
-        guard !self.isWanting else { return }
+        guard !self.isWanting, let oldest = self.waiters.first else { return }
         self.isWanting = true
-        self.budget.addWant(loop: self.context.loop.index)
+        self.budget.addWant(loop: self.context.loop.index, ticket: oldest.leaseTicket)
         let key = self.key
         let index = self.context.loop.index
         for other in 0..<self.context.shared.loopCount where other != index {
@@ -228,6 +241,9 @@ final class Pool {
             server.close()
             return
         }
+        // The giving loop took this loop's request off the list; renew it if clients remain.
+        self.isWanting = false
+        defer { if !self.waiters.isEmpty { self.startWanting() } }
         self.release(server)
     }
 

@@ -9,7 +9,9 @@ package final class PoolBudget: Sendable {
     private let limit: Atomic<Int>
     private let open = Atomic<Int>(0)
     private let wantCount = Atomic<Int>(0)
-    private let wants = Mutex<[Int]>([])
+    /// Loops waiting for a connection, each with the ticket of its longest-waiting client.
+    private let wants = Mutex<[(loop: Int, ticket: UInt64)]>([])
+    private let tickets = Atomic<UInt64>(1)
 
     package init(limit: Int) { self.limit = Atomic(limit) }
 
@@ -39,11 +41,19 @@ package final class PoolBudget: Sendable {
     /// Whether some loop waits for a handed-over connection (a cheap check before locking).
     package var hasWants: Bool { self.wantCount.load(ordering: .relaxed) > 0 }
 
-    /// Records that loop `index` needs a connection it cannot open itself.
-    package func addWant(loop index: Int) {
+    /// A process-wide, increasing number for a client that starts waiting: the order in which
+    /// waiting clients of every loop are served.
+    package func nextTicket() -> UInt64 { self.tickets.add(1, ordering: .relaxed).oldValue }
+
+    /// Records (or updates) that loop `index` needs a connection it cannot open itself, for a
+    /// client waiting since `ticket`.
+    package func addWant(loop index: Int, ticket: UInt64) {
         self.wants.withLock { wants in
-            guard !wants.contains(index) else { return }
-            wants.append(index)
+            if let position = wants.firstIndex(where: { $0.loop == index }) {
+                wants[position].ticket = ticket
+            } else {
+                wants.append((index, ticket))
+            }
             self.wantCount.store(wants.count, ordering: .relaxed)
         }
     }
@@ -51,16 +61,21 @@ package final class PoolBudget: Sendable {
     /// Withdraws loop `index`'s request.
     package func removeWant(loop index: Int) {
         self.wants.withLock { wants in
-            wants.removeAll { $0 == index }
+            wants.removeAll { $0.loop == index }
             self.wantCount.store(wants.count, ordering: .relaxed)
         }
     }
 
-    /// Takes the oldest request from a loop other than `index`.
-    package func popWant(excluding index: Int) -> Int? {
+    /// Takes the request, from a loop other than `index`, whose client has waited longest —
+    /// only if it waited longer than `ticket` (pass `.max` to take it in any case).
+    package func popWant(excluding index: Int, olderThan ticket: UInt64 = .max) -> Int? {
         self.wants.withLock { wants in
-            guard let position = wants.firstIndex(where: { $0 != index }) else { return nil }
-            let loop = wants.remove(at: position)
+            var best: Int?
+            for (position, want) in wants.enumerated() where want.loop != index && want.ticket < ticket {
+                if best == nil || want.ticket < wants[best!].ticket { best = position }
+            }
+            guard let position = best else { return nil }
+            let loop = wants.remove(at: position).loop
             self.wantCount.store(wants.count, ordering: .relaxed)
             return loop
         }

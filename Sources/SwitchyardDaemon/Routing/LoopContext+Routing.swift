@@ -94,6 +94,18 @@ extension LoopContext {
         }
     }
 
+    /// Whether a connection a session-mode client kept is the one for `target`: its cluster's
+    /// primary for primary work, a replica that may take reads for reads.
+    func serves(_ target: LeaseTarget, with server: ServerConnection) -> Bool {
+        guard let origin = server.pool.origin, origin.cluster == target.cluster,
+            let view = self.topologies[target.cluster]?.view, origin.server < view.servers.count
+        else { return false }
+        switch target.role {
+        case .primary: return origin.server == view.primary
+        case .replica: return origin.server != view.primary && view.servers[origin.server].isReadable
+        }
+    }
+
     /// Leased connections to `server` from this loop's pools.
     func activeConnections(to server: ServerEntry) -> Int {
         var total = 0

@@ -19,6 +19,9 @@ class Connection: EventHandler {
     var streamingDrops = false
     /// The peer's socket may hold unread bytes: an edge was consumed while reading was paused.
     var hasUnreadInput = false
+    /// The peer closed its side (or the socket failed): reads continue until end of file, even
+    /// after a short read, because edge-triggered epoll reports the hang-up only once.
+    var peerHungUp = false
     var isClosed = false
 
     init(context: LoopContext, fd: Int32) {

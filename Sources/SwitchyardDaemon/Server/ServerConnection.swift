@@ -74,6 +74,7 @@ final class ServerConnection: Connection {
             }
             if self.isClosed { return }
         }
+        if events & (EventLoop.hangup | EventLoop.error) != 0 { self.peerHungUp = true }
         if events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0 {
             self.readAvailable()
         }
@@ -90,7 +91,7 @@ final class ServerConnection: Connection {
             switch result {
             case .bytes:
                 self.processInput()
-                if !filled { return }
+                if !filled && !self.peerHungUp { return }
             case .wouldBlock:
                 return
             case .endOfFile:

@@ -56,10 +56,11 @@ package struct ServerLoginMachine: Sendable {
         self.credentials = credentials
     }
 
-    /// The StartupMessage that begins the login.
-    package static func startupMessage(user: String, database: String) -> [UInt8] {
+    /// The StartupMessage that begins the login, with any extra startup parameters.
+    package static func startupMessage(user: String, database: String, parameters: [(String, String)] = []) -> [UInt8] {
         var writer = WireWriter()
-        StartupPacket.startup(StartupMessage(parameters: [("user", user), ("database", database)])).encode(into: &writer)
+        StartupPacket.startup(StartupMessage(parameters: [("user", user), ("database", database)] + parameters))
+            .encode(into: &writer)
         return writer.bytes
     }
 
