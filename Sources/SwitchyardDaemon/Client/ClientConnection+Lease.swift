@@ -3,6 +3,7 @@ import SwitchyardRouting
 import SwitchyardSQL
 import Logging
 import SwitchyardAdmin
+import SwitchyardHealth
 import SwitchyardIO
 import SwitchyardSession
 import SwitchyardWire
@@ -39,6 +40,7 @@ extension ClientConnection {
         }
         switch self.context.chooseServer(for: target, client: self) {
         case .server(let index, let reason):
+            self.catchUpPosition = nil
             guard let cluster = self.context.config.clusters[target.cluster], let user = self.user else {
                 self.leaseFailed(ProxyError(.connectionFailure, .error, "cluster \"\(target.cluster)\" is not configured"))
                 return
@@ -54,6 +56,14 @@ extension ClientConnection {
             }
             self.waitingPool = pool
             pool.lease(for: self)
+        case .catchUp(let index, let position):
+            guard let cluster = self.context.config.clusters[target.cluster], let user = self.user else { return }
+            let credentials = cluster.credentials(user: user.name, secret: user.secret, clientKey: self.clientKey)
+            let pool = self.context.pool(server: index, cluster: cluster, credentials: credentials)
+            self.linkTarget = target
+            self.catchUpPosition = position
+            self.waitingPool = pool
+            pool.lease(for: self)
         case .noPrimary:
             self.context.waitForPrimary(self, cluster: target.cluster)
         case .failed(let error):
@@ -63,6 +73,7 @@ extension ClientConnection {
 
     /// Stops waiting (the client left or its wait ended).
     func cancelLeaseWait() {
+        self.catchUpPosition = nil
         guard self.isWaitingForLease else { return }
         self.isWaitingForLease = false
         self.waitingPool?.cancelWait(self)
@@ -91,10 +102,51 @@ extension ClientConnection {
             return
         }
         self.attach(server)
+        if let position = self.catchUpPosition {
+            self.checkCatchUp(on: server, position: position)
+            return
+        }
         // A grant from inside processing continues that loop; a later one restarts it.
         if !self.isProcessing {
             self.context.loop.afterPass { self.resumeReading() }
         }
+    }
+
+    /// Asks the replica whether it replayed `position`, waiting for it a few milliseconds; the
+    /// unit stays held until the answer says whether it runs there or on the primary.
+    private func checkCatchUp(on server: ServerConnection, position: UInt64) {
+        self.isWaitingForLease = true
+        self.isCheckingCatchUp = true
+        self.catchUpConfirmed = false
+        let lsn = "'\(LSN.format(position))'::pg_catalog.pg_lsn"
+        let sql = """
+            DO $$BEGIN FOR i IN 1..50 LOOP EXIT WHEN pg_catalog.pg_last_wal_replay_lsn() >= \(lsn); \
+            PERFORM pg_catalog.pg_sleep(0.0005); END LOOP; END$$; \
+            SELECT pg_catalog.pg_last_wal_replay_lsn() >= \(lsn)
+            """
+        var writer = WireWriter()
+        FrontendMessage.Query(sql: sql).encode(into: &writer)
+        server.appendOutput(writer.bytes)
+        server.queue.push(PendingRequest(.simpleQuery, .probe))
+        server.flush()
+    }
+
+    /// The catch-up check finished: run the held unit on the replica, or on the primary.
+    private func catchUpChecked(on server: ServerConnection) {
+        self.isCheckingCatchUp = false
+        let position = self.catchUpPosition
+        self.catchUpPosition = nil
+        self.isWaitingForLease = false
+        if self.catchUpConfirmed, let position, let origin = server.pool.origin {
+            self.context.confirmPosition(cluster: origin.cluster, server: origin.server, position: position)
+        } else {
+            self.context.counters.recordPrimaryRead(.readAfterWrite)
+            self.unlink(server)
+            server.pool.release(server)
+            if let cluster = self.linkTarget?.cluster { self.pendingTarget = LeaseTarget(cluster: cluster, role: .primary) }
+            self.linkTarget = nil
+        }
+        self.context.loop.afterPass { self.resumeReading() }
     }
 
     /// Links `server` to this client and brings its session to the client's: settings replayed,
@@ -154,6 +206,15 @@ extension ClientConnection {
     /// The linked server finished everything asked of it (ReadyForQuery, nothing pending).
     func serverBecameReady(_ server: ServerConnection) {
         guard server === self.link else { return }
+        if self.isCheckingCatchUp {
+            self.catchUpChecked(on: server)
+            return
+        }
+        if self.isCapturingPosition {
+            self.isCapturingPosition = false
+            self.isWaitingForLease = false
+            self.context.loop.afterPass { self.resumeReading() }
+        }
         if self.unitStartedAt != 0 {
             let slot = server.pool.counterSlot
             self.context.counters.recordQuery(slot, kind: self.unitKind, nanoseconds: self.context.loop.now &- self.unitStartedAt)

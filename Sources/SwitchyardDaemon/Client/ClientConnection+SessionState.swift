@@ -92,12 +92,21 @@ extension ClientConnection {
             server.appendOutput(writer.bytes)
             server.queue.push(PendingRequest(.simpleQuery, .probe))
             server.flush()
+            // The client's next statement must be routed afresh, not sent down this link: hold
+            // it until the position has arrived and the connection is released.
+            self.isCapturingPosition = true
+            self.isWaitingForLease = true
         }
     }
 
-    /// The WAL position captured after a write.
-    func writePositionCaptured(_ text: String) {
-        if let position = LSN.parse(text) { self.lastWritePosition = position }
+    /// The value a probe query returned: a catch-up check's answer, or the WAL position
+    /// captured after a write.
+    func probeAnswered(_ text: String) {
+        if self.isCheckingCatchUp {
+            self.catchUpConfirmed = text == "t"
+        } else if let position = LSN.parse(text) {
+            self.lastWritePosition = position
+        }
     }
 
     private func applySettingChanges(on server: ServerConnection) {

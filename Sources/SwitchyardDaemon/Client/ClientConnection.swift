@@ -114,6 +114,13 @@ final class ClientConnection: Connection {
     var parked: [ServerConnection] = []
     var isWaitingForLease = false
     var waitingPool: Pool?
+    /// read_after_write = "lsn": the position the leased replica must have replayed, while it is
+    /// checked, and the check's answer.
+    var catchUpPosition: UInt64?
+    var isCheckingCatchUp = false
+    /// The WAL position after a write is being fetched; the client's input waits for it.
+    var isCapturingPosition = false
+    var catchUpConfirmed = false
     /// The client's place in the process-wide order of waiting clients.
     var leaseTicket: UInt64 = 0
     var leaseDeadline: UInt64 = 0

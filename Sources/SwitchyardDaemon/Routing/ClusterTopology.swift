@@ -8,6 +8,8 @@ struct ClusterTopology {
     /// The latest decision of the health checks (at start: the configured roles).
     var view: ClusterView
     var balancer = ReplicaBalancer()
+    /// Replay positions replicas confirmed to this loop between health checks, by server index.
+    var confirmedPositions: [Int: UInt64] = [:]
 
     init(entry: ClusterEntry, view: ClusterView) {
         self.entry = entry

@@ -12,6 +12,9 @@ import SwitchyardWire
 enum ServerChoice {
     /// This server (index in its cluster); `primaryReason` says why a read went to the primary.
     case server(Int, primaryReason: PrimaryReadReason?)
+    /// This replica, if it has replayed `position` (read_after_write = "lsn" when no replica is
+    /// known to have): the read runs there after a check, else on the primary.
+    case catchUp(Int, position: UInt64)
     /// The cluster has no primary right now: wait for one.
     case noPrimary
     /// No server can take it.
@@ -47,23 +50,23 @@ extension LoopContext {
                 requiredPosition = client.lastWritePosition
             }
             var candidates: [ReadCandidate] = []
-            var lagging = false
+            var lagging: [ReadCandidate] = []
             let avoided = client.avoidedServer?.cluster == target.cluster ? client.avoidedServer?.server : nil
             for (index, server) in view.servers.enumerated()
             where server.isReadable && index != view.primary && index != avoided {
+                let candidate = ReadCandidate(
+                    server: index,
+                    weight: topology.entry.servers[index].weight,
+                    activeConnections: self.activeConnections(to: topology.entry.servers[index])
+                )
                 if let required = requiredPosition {
-                    guard let position = server.walPosition, position >= required else {
-                        lagging = true
+                    let known = max(server.walPosition ?? 0, topology.confirmedPositions[index] ?? 0)
+                    guard known >= required else {
+                        lagging.append(candidate)
                         continue
                     }
                 }
-                candidates.append(
-                    ReadCandidate(
-                        server: index,
-                        weight: topology.entry.servers[index].weight,
-                        activeConnections: self.activeConnections(to: topology.entry.servers[index])
-                    )
-                )
+                candidates.append(candidate)
             }
             if database.primaryReads == .always, let index = view.primary {
                 candidates.append(
@@ -84,7 +87,13 @@ extension LoopContext {
             if let chosen = topology.balancer.choose(among: candidates, method: method, random: &random) {
                 return .server(chosen, primaryReason: chosen == view.primary ? .primaryReadsAlways : nil)
             }
-            if lagging { return primary(.readAfterWrite) }
+            if let required = requiredPosition,
+                let chosen = topology.balancer.choose(among: lagging, method: method, random: &random)
+            {
+                // Positions from health checks are up to interval_ms old; the replica has most
+                // likely replayed the write by now: ask it (waiting a few milliseconds at most).
+                return .catchUp(chosen, position: required)
+            }
             if database.primaryReads == .never {
                 return .failed(
                     ProxyError(.connectionFailure, .error, "no replica of cluster \"\(target.cluster)\" can take reads")
@@ -104,6 +113,13 @@ extension LoopContext {
         case .primary: return origin.server == view.primary
         case .replica: return origin.server != view.primary && view.servers[origin.server].isReadable
         }
+    }
+
+    /// A replica confirmed it replayed `position`; remembered until the health view moves past it.
+    func confirmPosition(cluster: String, server: Int, position: UInt64) {
+        guard var topology = self.topologies[cluster] else { return }
+        topology.confirmedPositions[server] = max(topology.confirmedPositions[server] ?? 0, position)
+        self.topologies[cluster] = topology
     }
 
     /// Leased connections to `server` from this loop's pools.

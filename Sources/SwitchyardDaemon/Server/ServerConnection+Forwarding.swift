@@ -96,7 +96,7 @@ extension ServerConnection {
             case .dataRow where self.queue.headDisposition == .probe:
                 var reader = WireReader(body)
                 if let row = try? BackendMessage.DataRow.decode(from: &reader), let value = row.values.first ?? nil {
-                    client.writePositionCaptured(String(decoding: value, as: UTF8.self))
+                    client.probeAnswered(String(decoding: value, as: UTF8.self))
                 }
                 _ = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
                 drop = true
