@@ -41,6 +41,9 @@ package struct SQLState: Hashable, Sendable, ExpressibleByStringLiteral, CustomS
     package static let activeSQLTransaction: SQLState = "25001"
     package static let noActiveSQLTransaction: SQLState = "25P01"
     package static let inFailedSQLTransaction: SQLState = "25P02"
+
+    // Class 40 — Transaction Rollback
+    package static let transactionRollback: SQLState = "40000"
     package static let idleInTransactionSessionTimeout: SQLState = "25P03"
 
     // Class 28 — Invalid Authorization Specification

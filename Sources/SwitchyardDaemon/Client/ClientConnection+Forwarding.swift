@@ -16,6 +16,8 @@ extension ClientConnection {
         case needsServer
         /// Stop processing (the client closed or must wait).
         case stop
+        /// The message now goes to another server: handle it again.
+        case switched
     }
 
     /// Handles every complete message in the buffer while logged in.
@@ -37,9 +39,16 @@ extension ClientConnection {
                 return
             }
             let frame = UnsafeRawBufferPointer(rebasing: view[0..<header.frameSize])
-            let step: Step
+            var step: Step
             if let server = self.link {
-                step = self.forward(header.id, frame: frame, to: server)
+                if self.transactionStatus != .idle && !self.isPinned && !self.isInExtendedBatch
+                    && !self.isDiscardingUntilSync && self.mayCrossClusters,
+                    let routed = self.routeWithinTransaction(header.id, frame: frame, current: server)
+                {
+                    step = routed
+                } else {
+                    step = self.forward(header.id, frame: frame, to: server)
+                }
             } else {
                 step = self.handleUnlinked(header.id, frame: frame)
             }
@@ -50,6 +59,8 @@ extension ClientConnection {
                 self.requestLease()
             case .stop:
                 return
+            case .switched:
+                continue
             }
         }
     }

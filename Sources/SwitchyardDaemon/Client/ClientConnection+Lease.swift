@@ -102,6 +102,7 @@ extension ClientConnection {
             return
         }
         self.attach(server)
+        if self.isOpeningParticipant { self.participantOpened(server) }
         if let position = self.catchUpPosition {
             self.checkCatchUp(on: server, position: position)
             return
@@ -210,6 +211,12 @@ extension ClientConnection {
             self.catchUpChecked(on: server)
             return
         }
+        if self.isWaitingForLinkIdle {
+            self.isWaitingForLinkIdle = false
+            self.isWaitingForLease = false
+            self.context.loop.afterPass { self.resumeReading() }
+            return
+        }
         if self.isCapturingPosition {
             self.isCapturingPosition = false
             self.isWaitingForLease = false
@@ -256,6 +263,24 @@ extension ClientConnection {
     func serverLost(_ server: ServerConnection, awaitingReady: Bool) {
         guard !self.isClosed else { return }
         self.parked.removeAll { $0 === server }
+        if let index = self.participants.firstIndex(where: { $0 === server }) {
+            // One part of a transaction spanning clusters is gone: the whole transaction is.
+            // The other parts roll back when their connections close.
+            self.participants.remove(at: index)
+            let others = self.participants
+            self.participants.removeAll()
+            self.commit = nil
+            for other in others where other !== self.link {
+                other.client = nil
+                other.close()
+            }
+            if server !== self.link, let current = self.link {
+                self.link = nil
+                current.client = nil
+                current.close()
+                return
+            }
+        }
         guard server === self.link else { return }
         self.link = nil
         if self.retryUnit(after: server) { return }

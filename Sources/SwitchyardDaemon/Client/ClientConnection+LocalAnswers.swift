@@ -65,6 +65,7 @@ extension ClientConnection {
                 ]).encode(as: .noticeResponse, into: &writer)
             } else {
                 self.deferredBegin = String(decoding: text, as: UTF8.self)
+                self.transactionBegin = self.deferredBegin
                 self.routingTransaction = readOnly == true ? .readOnly : .readWrite
                 self.transactionStatus = .inTransaction
             }

@@ -102,7 +102,9 @@ extension ClientConnection {
     /// The value a probe query returned: a catch-up check's answer, or the WAL position
     /// captured after a write.
     func probeAnswered(_ text: String) {
-        if self.isCheckingCatchUp {
+        if self.commit != nil {
+            self.commitProbeAnswered(text)
+        } else if self.isCheckingCatchUp {
             self.catchUpConfirmed = text == "t"
         } else if let position = LSN.parse(text) {
             self.lastWritePosition = position

@@ -121,6 +121,16 @@ final class ClientConnection: Connection {
     /// The WAL position after a write is being fetched; the client's input waits for it.
     var isCapturingPosition = false
     var catchUpConfirmed = false
+    /// The servers of a transaction that spans clusters, the first one first (empty otherwise).
+    var participants: [ServerConnection] = []
+    /// The commit or rollback of such a transaction, while it runs.
+    var commit: CrossClusterCommit?
+    /// The lease under way opens another cluster's part of the transaction.
+    var isOpeningParticipant = false
+    /// Input waits until the current participant has answered everything.
+    var isWaitingForLinkIdle = false
+    /// The BEGIN that started the transaction, repeated on each further cluster.
+    var transactionBegin: String?
     /// The client's place in the process-wide order of waiting clients.
     var leaseTicket: UInt64 = 0
     var leaseDeadline: UInt64 = 0

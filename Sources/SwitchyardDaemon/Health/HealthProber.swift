@@ -55,12 +55,16 @@ package final class HealthProber: Sendable {
 
 /// The prober's state, confined to its loop.
 final class ProberState {
-    /// One cluster: its state machine and a check connection per server.
+    /// One cluster: its state machine and a control connection per server.
     struct ClusterProbe {
         var entry: ClusterEntry
         var health: ClusterHealth
-        var connections: [HealthCheckConnection]
+        var connections: [ControlConnection]
         var nextCheck: [UInt64]
+        /// The login count of each connection when its settings were last read.
+        var settingsReadAt: [Int]
+        /// Promotions asked for while the connection was busy.
+        var pendingPromotions: Set<Int> = []
         var published: ClusterView?
     }
 
@@ -70,6 +74,11 @@ final class ProberState {
     private var policy: HealthPolicy?
     private var timer: (any DispatchSourceTimer)?
     var publishedViews: (String, ClusterView) -> Void = { _, _ in }
+    /// Runs when a server comes back (or at start): recovery of prepared transactions.
+    var serverCameUp: (String, Int) -> Void = { _, _ in }
+
+    /// How health-check sessions appear in pg_stat_activity.
+    static let applicationName = "switchyard health check"
 
     init(loop: EventLoop, shared: DaemonShared) {
         self.loop = loop
@@ -88,6 +97,15 @@ final class ProberState {
         for probe in self.clusters.values { for connection in probe.connections { connection.close() } }
         self.clusters.removeAll()
     }
+
+    /// The control connection of server `index` of `cluster`, for other control work (recovery).
+    func connection(cluster: String, server index: Int) -> ControlConnection? {
+        guard let probe = self.clusters[cluster], index < probe.connections.count else { return nil }
+        return probe.connections[index]
+    }
+
+    /// The cluster's current view.
+    func view(of cluster: String) -> ClusterView? { self.clusters[cluster]?.health.view }
 
     /// Rebuilds the probes of clusters whose servers or credentials changed.
     func apply(_ config: RuntimeConfig) {
@@ -114,16 +132,14 @@ final class ProberState {
                 user: entry.user ?? config.healthUser ?? "",
                 secret: (entry.user != nil ? entry.password : config.healthPassword).map { .plaintext($0) }
             )
-            let connections = entry.servers.enumerated().map { index, server in
-                HealthCheckConnection(
-                    cluster: name,
-                    server: index,
+            let connections = entry.servers.map { server in
+                ControlConnection(
                     address: server.address,
                     serverName: server.name,
                     database: entry.database,
                     credentials: credentials,
-                    loop: self.loop,
-                    report: { [unowned self] connection, outcome in self.outcome(outcome, of: connection) }
+                    applicationName: Self.applicationName,
+                    loop: self.loop
                 )
             }
             self.clusters[name] = ClusterProbe(
@@ -134,7 +150,8 @@ final class ProberState {
                     now: now
                 ),
                 connections: connections,
-                nextCheck: Array(repeating: now, count: connections.count)
+                nextCheck: Array(repeating: now, count: connections.count),
+                settingsReadAt: Array(repeating: 0, count: connections.count)
             )
             self.publish(name)
         }
@@ -145,7 +162,6 @@ final class ProberState {
         guard let policy = self.policy else { return }
         let now = self.loop.now
         let interval = UInt64(policy.intervalMs) * 1_000_000
-        let timeout = UInt64(policy.timeoutMs) * 1_000_000
         for name in Array(self.clusters.keys) {
             guard var probe = self.clusters[name] else { continue }
             for (index, connection) in probe.connections.enumerated() {
@@ -154,7 +170,7 @@ final class ProberState {
                 } else if now >= probe.nextCheck[index] {
                     probe.nextCheck[index] = now &+ interval
                     self.clusters[name] = probe
-                    connection.check(timeoutNs: timeout)
+                    self.check(cluster: name, server: index)
                     guard let updated = self.clusters[name] else { break }
                     probe = updated
                 }
@@ -167,54 +183,109 @@ final class ProberState {
         }
     }
 
+    private func check(cluster: String, server index: Int) {
+        guard let policy = self.policy, let probe = self.clusters[cluster] else { return }
+        let connection = probe.connections[index]
+        connection.run(CheckResult.query, timeoutNs: UInt64(policy.timeoutMs) * 1_000_000) { [unowned self] result in
+            switch result {
+            case .success(let rows):
+                do {
+                    let parsed = try CheckResult(columns: rows.first ?? [])
+                    self.checked(cluster: cluster, server: index, connection: connection, result: .success(parsed))
+                } catch {
+                    self.checked(cluster: cluster, server: index, connection: connection, result: .failure(CheckFailure(reason: "\(error)")))
+                }
+            case .failure(let failure):
+                self.checked(cluster: cluster, server: index, connection: connection, result: .failure(CheckFailure(reason: failure.message)))
+            }
+        }
+    }
+
     func trafficErrorReported(cluster: String, server: Int) {
         guard var probe = self.clusters[cluster], server < probe.connections.count else { return }
         if probe.health.trafficErrorReported(server: server) {
             probe.nextCheck[server] = 0
             self.clusters[cluster] = probe
-            if let policy = self.policy, !probe.connections[server].isBusy {
-                probe.connections[server].check(timeoutNs: UInt64(policy.timeoutMs) * 1_000_000)
-            }
+            if !probe.connections[server].isBusy { self.check(cluster: cluster, server: server) }
         }
     }
 
-    private func outcome(_ outcome: HealthCheckConnection.Outcome, of connection: HealthCheckConnection) {
-        guard var probe = self.clusters[connection.cluster], connection.server < probe.connections.count,
-            probe.connections[connection.server] === connection
+    private func checked(cluster: String, server: Int, connection: ControlConnection, result: Result<CheckResult, CheckFailure>) {
+        guard var probe = self.clusters[cluster], server < probe.connections.count, probe.connections[server] === connection
         else { return }
         let now = self.loop.now
-        let server = connection.server
         let events: [HealthEvent]
-        switch outcome {
-        case .checked(let result):
-            events = probe.health.checkSucceeded(server: server, result: result, now: now)
-        case .checkFailed(let reason):
+        switch result {
+        case .success(let checked):
+            events = probe.health.checkSucceeded(server: server, result: checked, now: now)
+        case .failure(let failure):
+            let reason = failure.reason
             self.logger.debug("health check failed", metadata: ["server": "\(connection.serverName)", "error": "\(reason)"])
             events = probe.health.checkFailed(server: server, now: now)
             if events.contains(.serverDown(server: server)) {
                 self.logger.warning(
                     "health check failed",
-                    metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)", "error": "\(reason)"]
+                    metadata: ["cluster": "\(cluster)", "server": "\(connection.serverName)", "error": "\(reason)"]
                 )
             }
-        case .promoted(let succeeded):
-            if succeeded {
-                self.logger.warning("promoted replica", metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)"])
+        }
+        self.handle(events, cluster: cluster, probe: &probe)
+        let needsSettings = probe.settingsReadAt[server] != connection.logins
+        if needsSettings { probe.settingsReadAt[server] = connection.logins }
+        self.clusters[cluster] = probe
+        self.publish(cluster)
+        if case .success = result, needsSettings {
+            self.readSettings(cluster: cluster, server: server, connection: connection)
+        } else if probe.pendingPromotions.contains(server) {
+            self.promote(cluster: cluster, server: server)
+        }
+    }
+
+    /// Reads, once per login, the settings the data plane needs (max_prepared_transactions).
+    private func readSettings(cluster: String, server: Int, connection: ControlConnection) {
+        connection.run("SELECT pg_catalog.current_setting('max_prepared_transactions')", timeoutNs: 5_000_000_000) {
+            [unowned self] result in
+            if case .success(let rows) = result, let count = rows.firstText.flatMap({ Int($0) }) {
+                self.shared.setPreparedTransactions(count, server: connection.serverName)
+            }
+            if self.clusters[cluster]?.pendingPromotions.contains(server) == true {
+                self.promote(cluster: cluster, server: server)
+            }
+        }
+    }
+
+    /// Runs pg_promote() on server `server` (after the check in flight, if any).
+    private func promote(cluster: String, server: Int) {
+        guard var probe = self.clusters[cluster], server < probe.connections.count else { return }
+        let connection = probe.connections[server]
+        guard !connection.isBusy else {
+            probe.pendingPromotions.insert(server)
+            self.clusters[cluster] = probe
+            return
+        }
+        probe.pendingPromotions.remove(server)
+        self.clusters[cluster] = probe
+        connection.run("SELECT pg_catalog.pg_promote(true, 60)", timeoutNs: 65_000_000_000) { [unowned self] result in
+            guard var probe = self.clusters[cluster], probe.connections[server] === connection else { return }
+            let now = self.loop.now
+            var events: [HealthEvent] = []
+            switch result {
+            case .success(let rows) where rows.firstText == "t":
+                self.logger.warning("promoted replica", metadata: ["cluster": "\(cluster)", "server": "\(connection.serverName)"])
                 probe.nextCheck[server] = 0
-                events = []
-            } else {
+            case .success:
+                events = probe.health.promotionFailed(server: server, now: now)
+            case .failure(let failure):
+                self.logger.error(
+                    "promotion failed",
+                    metadata: ["cluster": "\(cluster)", "server": "\(connection.serverName)", "error": "\(failure.message)"]
+                )
                 events = probe.health.promotionFailed(server: server, now: now)
             }
-        case .promotionFailed(let reason):
-            self.logger.error(
-                "promotion failed",
-                metadata: ["cluster": "\(connection.cluster)", "server": "\(connection.serverName)", "error": "\(reason)"]
-            )
-            events = probe.health.promotionFailed(server: server, now: now)
+            self.handle(events, cluster: cluster, probe: &probe)
+            self.clusters[cluster] = probe
+            self.publish(cluster)
         }
-        self.handle(events, cluster: connection.cluster, probe: &probe)
-        self.clusters[connection.cluster] = probe
-        self.publish(connection.cluster)
     }
 
     /// Logs events and runs promotions.
@@ -226,6 +297,8 @@ final class ProberState {
                 self.logger.warning("server down", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
             case .serverUp(let server):
                 self.logger.info("server up", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
+                let callback = self.serverCameUp
+                self.loop.afterPass { callback(cluster, server) }
             case .serverFenced(let server, let reason):
                 self.logger.warning(
                     "server fenced: it is not in recovery while another primary serves the cluster; it gets no traffic",
@@ -241,7 +314,8 @@ final class ProberState {
                 self.logger.info("replica lag back under the limit", metadata: ["cluster": "\(cluster)", "server": "\(name(server))", "lag.bytes": "\(lag)"])
             case .promote(let server):
                 self.logger.warning("promoting replica", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
-                probe.connections[server].promote(timeoutNs: 65_000_000_000)
+                let promote = { [unowned self] in self.promote(cluster: cluster, server: server) }
+                self.loop.afterPass(promote)
             }
         }
     }
@@ -256,4 +330,9 @@ final class ProberState {
         self.publishedViews(cluster, view)
         self.shared.postToAll { context in context.topologyChanged(cluster: cluster, view: view) }
     }
+}
+
+/// Why a health check failed, for the log.
+struct CheckFailure: Error {
+    var reason: String
 }

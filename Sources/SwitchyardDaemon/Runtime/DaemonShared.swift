@@ -20,6 +20,10 @@ package final class DaemonShared: Sendable {
     private let contexts = Mutex<[LoopBound<LoopContext>]>([])
     private let snapshot: Mutex<RuntimeConfig>
     private let proberBox = Mutex<HealthProber?>(nil)
+    /// Servers (`host:port`) known to have max_prepared_transactions = 0.
+    private let noPreparedTransactions = Mutex<Set<String>>([])
+    /// This process's name in its prepared transactions (recovery leaves live ones alone).
+    package let instanceID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private let adminBox = Mutex<(any AdminOperations)?>(nil)
 
     package init(config: RuntimeConfig, logger: Logger) {
@@ -69,6 +73,18 @@ package final class DaemonShared: Sendable {
     /// A connection to a server failed while serving traffic: have it checked now.
     func reportTrafficError(cluster: String, server: Int) {
         self.prober?.reportTrafficError(cluster: cluster, server: server)
+    }
+
+    /// Whether `server` (`host:port`) cannot take part in two-phase commit.
+    func preparedTransactionsDisabled(server: String) -> Bool {
+        self.noPreparedTransactions.withLock { $0.contains(server) }
+    }
+
+    /// Records the server's max_prepared_transactions, as a health check read it.
+    func setPreparedTransactions(_ count: Int, server: String) {
+        self.noPreparedTransactions.withLock { set in
+            if count == 0 { set.insert(server) } else { set.remove(server) }
+        }
     }
 
     // MARK: - Client admission

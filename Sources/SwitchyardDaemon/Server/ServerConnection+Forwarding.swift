@@ -130,10 +130,16 @@ extension ServerConnection {
                     drop = true
                 case .dropInjectedError:
                     drop = true
-                    self.context.logger.warning(
-                        "replaying session settings failed",
-                        metadata: ["server": "\(self.serverName)", "client.id": "\(client.id)"]
-                    )
+                    var reader = WireReader(body)
+                    let fields = try? BackendMessage.ErrorFields.decode(from: &reader)
+                    if client.commit != nil {
+                        client.injectedQueryFailed(on: self, fields: fields)
+                    } else {
+                        self.context.logger.warning(
+                            "a query the proxy sent failed",
+                            metadata: ["server": "\(self.serverName)", "client.id": "\(client.id)", "error": "\(fields?.message ?? "")"]
+                        )
+                    }
                 case .forwardReadyForQuery, .dropReadyForQuery:
                     var reader = WireReader(body)
                     guard let ready = try? BackendMessage.ReadyForQuery.decode(from: &reader) else {
@@ -183,7 +189,11 @@ extension ServerConnection {
             return
         }
         if sawReadyForQuery && self.queue.isEmpty && !self.isClosed {
-            client.serverBecameReady(self)
+            if client.commit != nil {
+                client.injectedQueriesDone(on: self)
+            } else {
+                client.serverBecameReady(self)
+            }
         }
     }
 

@@ -1,0 +1,237 @@
+// ControlConnection: a server connection of the proxy's own — health checks, promotion, recovery
+// of prepared transactions — that runs one simple query at a time and returns its rows.
+import SwitchyardCrypto
+import SwitchyardIO
+import SwitchyardSession
+import SwitchyardWire
+
+/// One control connection, kept open between queries and reopened after a failure. Confined to
+/// the loop it was made on.
+final class ControlConnection: EventHandler {
+    /// Rows of a result, as DataRow values (`nil` is NULL).
+    typealias Rows = [[[UInt8]?]]
+
+    /// Why a query gave no rows.
+    enum Failure: Error {
+        /// The connection failed, timed out or the login was refused; it is closed.
+        case connection(String)
+        /// The server raised an error; the connection stays usable.
+        case server(String)
+
+        var message: String {
+            switch self {
+            case .connection(let text), .server(let text): return text
+            }
+        }
+    }
+
+    private enum Phase {
+        case disconnected
+        case connecting
+        case loggingIn(ServerLoginMachine)
+        case ready
+        case querying
+    }
+
+    let address: SocketAddress
+    let serverName: String
+    private let database: String
+    private let credentials: ServerLoginCredentials
+    private let applicationName: String
+    private let loop: EventLoop
+    private var phase: Phase = .disconnected
+    private var fd: Int32 = -1
+    private var registration: Registration = .none
+    private var inbound = IOBuffer(capacity: 4096)
+    private var sql = ""
+    private var completion: ((Result<Rows, Failure>) -> Void)?
+    private var rows: Rows = []
+    private var error: String?
+    /// When the query in flight (connect and login included) must have finished.
+    private(set) var deadline: UInt64 = 0
+    /// Logins so far: a new login means session-level facts may have changed.
+    private(set) var logins = 0
+
+    init(
+        address: SocketAddress,
+        serverName: String,
+        database: String,
+        credentials: ServerLoginCredentials,
+        applicationName: String,
+        loop: EventLoop
+    ) {
+        self.address = address
+        self.serverName = serverName
+        self.database = database
+        self.credentials = credentials
+        self.applicationName = applicationName
+        self.loop = loop
+    }
+
+    /// Whether a query is in flight.
+    var isBusy: Bool { self.completion != nil }
+
+    /// Runs `sql`, connecting and logging in first when needed. One query at a time.
+    func run(_ sql: String, timeoutNs: UInt64, completion: @escaping (Result<Rows, Failure>) -> Void) {
+        guard !self.isBusy else {
+            completion(.failure(.connection("busy")))
+            return
+        }
+        self.sql = sql
+        self.completion = completion
+        self.deadline = self.loop.now &+ timeoutNs
+        switch self.phase {
+        case .ready:
+            self.sendQuery()
+        case .disconnected:
+            do {
+                let (fd, _) = try Socket.connect(self.address)
+                self.fd = fd
+                self.phase = .connecting
+                self.registration = try self.loop.register(fd, handler: self)
+            } catch {
+                self.fail("\(error)")
+            }
+        case .connecting, .loggingIn, .querying:
+            break
+        }
+    }
+
+    /// The deadline passed: the query fails and the connection is dropped.
+    func timedOut() {
+        guard self.isBusy else { return }
+        self.fail("timed out")
+    }
+
+    private func sendQuery() {
+        self.phase = .querying
+        self.rows = []
+        self.error = nil
+        var writer = WireWriter()
+        FrontendMessage.Query(sql: self.sql).encode(into: &writer)
+        self.write(writer.bytes)
+    }
+
+    func handleEvents(_ events: UInt32) {
+        if case .connecting = self.phase {
+            guard events & (EventLoop.writable | EventLoop.error | EventLoop.hangup) != 0 else { return }
+            if let error = Socket.connectError(self.fd) {
+                self.fail("\(error)")
+                return
+            }
+            self.phase = .loggingIn(ServerLoginMachine(credentials: self.credentials))
+            self.write(
+                ServerLoginMachine.startupMessage(
+                    user: self.credentials.user,
+                    database: self.database,
+                    parameters: [("application_name", self.applicationName)]
+                )
+            )
+        }
+        guard events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0, self.fd >= 0 else { return }
+        while self.fd >= 0 {
+            self.inbound.reserveWritable(4096)
+            switch Socket.read(self.fd, into: self.inbound) {
+            case .bytes:
+                self.processInput()
+            case .wouldBlock:
+                return
+            case .endOfFile:
+                self.fail("server closed the connection")
+                return
+            case .failed(let error):
+                self.fail("\(error)")
+                return
+            }
+        }
+    }
+
+    private func processInput() {
+        while self.fd >= 0 {
+            let view = self.inbound.readableView
+            let message: DecodedBackendMessage
+            do {
+                guard let header = try FrameHeader.parse(view, at: 0, limit: 1 << 24) else { return }
+                guard header.frameSize <= view.count else {
+                    self.inbound.reserveWritable(header.frameSize - view.count)
+                    return
+                }
+                message = try DecodedBackendMessage.decode(
+                    header: header, body: UnsafeRawBufferPointer(rebasing: view[FrameHeader.size..<header.frameSize]))
+                self.inbound.consume(header.frameSize)
+            } catch {
+                self.fail("invalid message: \(error.message)")
+                return
+            }
+            self.handle(message)
+        }
+    }
+
+    private func handle(_ message: DecodedBackendMessage) {
+        switch self.phase {
+        case .loggingIn(var machine):
+            let action = machine.messageReceived(message, nonce: randomBytes(count: ScramNonce.randomByteCount))
+            self.phase = .loggingIn(machine)
+            switch action {
+            case .none: break
+            case .send(let bytes): self.write(bytes)
+            case .succeeded:
+                self.logins += 1
+                self.sendQuery()
+            case .failed(let failure): self.fail(ServerLoginError(failure, server: self.serverName).message)
+            }
+        case .querying:
+            switch message {
+            case .dataRow(let row): self.rows.append(row.values)
+            case .errorResponse(let fields): self.error = self.error ?? fields.message ?? "error without message"
+            case .readyForQuery:
+                self.phase = .ready
+                let completion = self.completion
+                self.completion = nil
+                if let error = self.error {
+                    completion?(.failure(.server(error)))
+                } else {
+                    completion?(.success(self.rows))
+                }
+            default: break
+            }
+        case .disconnected, .connecting, .ready:
+            // A ready connection that speaks is saying goodbye (the server is shutting down).
+            if case .errorResponse(let fields) = message { self.fail(fields.message ?? "server error") }
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        guard self.fd >= 0 else { return }
+        // Requests are tiny; a connection whose socket buffer is full is as good as dead.
+        let result = bytes.withUnsafeBytes { Socket.write(self.fd, $0) }
+        if case .bytes(let count) = result, count == bytes.count { return }
+        self.fail("could not send to the server")
+    }
+
+    /// Closes the connection and fails the query in flight.
+    private func fail(_ reason: String) {
+        let completion = self.completion
+        self.completion = nil
+        self.close()
+        completion?(.failure(.connection(reason)))
+    }
+
+    func close() {
+        if self.fd >= 0 {
+            self.loop.deregister(self.fd, self.registration)
+            Socket.close(self.fd)
+        }
+        self.fd = -1
+        self.registration = .none
+        self.phase = .disconnected
+        self.inbound.clear()
+    }
+}
+
+extension ControlConnection.Rows {
+    /// The first column of the first row as text.
+    var firstText: String? {
+        self.first?.first.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+    }
+}
