@@ -108,6 +108,10 @@ package final class Daemon: Sendable {
         self.shared.postToAll { context in context.apply(snapshot) }
         self.shared.prober?.apply(snapshot)
         logger.info("configuration reloaded", metadata: ["config.path": "\(self.configPath)"])
+        // Certificate files are read again on every reload: say which certificate is now served.
+        if let certificate = applied.clientTLS.context?.certificateSummary {
+            logger.info("TLS certificate loaded", metadata: ["certificate": "\(certificate)"])
+        }
         return true
     }
 
