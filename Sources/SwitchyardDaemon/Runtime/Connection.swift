@@ -170,16 +170,35 @@ class Connection: EventHandler {
 // MARK: - TLS
 
 extension Connection {
-    /// Reads through TLS. Every successful read counts as `filled`: OpenSSL returns one record at
-    /// a time and may already hold the next, which no readiness event would announce.
+    /// Reads through TLS until the socket is drained or the buffer's space is used up, so that
+    /// `filled` means what it means for plaintext: OpenSSL returns one record per call and may
+    /// hold the next already, which no readiness event would announce. An end of file or error
+    /// after some bytes is left for the next call (the caller reads again after `filled`).
     private func readOnce(_ tls: TLSSession, into buffer: IOBuffer) -> (result: IOResult, filled: Bool) {
-        let result = tls.read(into: buffer)
+        var total = 0
+        var outcome: (result: IOResult, filled: Bool)
+        reading: while true {
+            let result = tls.read(into: buffer)
+            switch result {
+            case .bytes(let count):
+                total += count
+                if buffer.writableBytes == 0 {
+                    outcome = (.bytes(total), true)
+                    break reading
+                }
+            case .wouldBlock:
+                outcome = (total > 0 ? .bytes(total) : .wouldBlock, false)
+                break reading
+            case .endOfFile, .failed:
+                outcome = total > 0 ? (.bytes(total), true) : (result, false)
+                break reading
+            }
+        }
         if tls.writeIsBlockedOnRead && self.hasPendingOutput {
             // Output waited for this read (a handshake message): offer it again.
             self.postEvents(EventLoop.writable)
         }
-        if case .bytes = result { return (result, true) }
-        return (result, false)
+        return outcome
     }
 
     /// Writes pending output through TLS; when a handshake or read waited for writability, the
@@ -213,3 +232,4 @@ extension Connection {
         }
     }
 }
+
