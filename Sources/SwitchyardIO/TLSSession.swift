@@ -95,8 +95,9 @@ package final class TLSSession {
 
     /// Decrypts what the socket holds into `buffer`'s writable space, advancing the handshake
     /// first. A read returns at most one TLS record, and OpenSSL may hold more already read from
-    /// the socket: the caller keeps reading until `.wouldBlock`, since no readiness event will
-    /// announce bytes that have left the socket.
+    /// the socket (or the rest of a record that did not fit): the caller keeps reading until
+    /// `.wouldBlock` or until its buffer is full, since no readiness event will announce bytes
+    /// that have already left the socket.
     @inline(__always)
     package func read(into buffer: IOBuffer) -> IOResult {
         if !self.isEstablished {
@@ -180,9 +181,6 @@ package final class TLSSession {
             return .failed(TLSError.fromQueue("TLS write").systemCallError)
         }
     }
-
-    /// Whether OpenSSL holds decrypted bytes not yet returned by `read(into:)`.
-    package var hasBufferedInput: Bool { SSL_pending(self.ssl) > 0 }
 
     /// Sends close_notify if the socket takes it now; never waits. Call before closing the socket.
     package func close() {

@@ -372,10 +372,9 @@ extension ClientConnection {
         BackendMessage.ReadyForQuery(status: .idle).encode(into: &writer)
         self.appendOutput(writer.bytes)
         self.phase = .ready
-        self.context.logger.info(
-            "client logged in",
-            metadata: ["client.id": "\(self.id)", "user": "\(self.userName)", "db": "\(self.databaseName)"]
-        )
+        var metadata: Logger.Metadata = ["client.id": "\(self.id)", "user": "\(self.userName)", "db": "\(self.databaseName)"]
+        if let tls = self.tls { metadata["tls"] = "\(tls.protocolVersion)" }
+        self.context.logger.info("client logged in", metadata: metadata)
     }
 
     /// The value the client asked for at startup for a reported parameter, if any.

@@ -225,7 +225,9 @@ extension Connection {
     }
 
     /// Delivers `events` to the connection after the current pass, as if the loop had seen them:
-    /// TLS can make one direction ready through the other, which epoll does not report.
+    /// TLS can make one direction ready through the other, which epoll does not report. With
+    /// renegotiation disabled this happens only during a handshake, never to an idle server
+    /// connection, so the connection cannot have moved to another loop before the events arrive.
     private func postEvents(_ events: UInt32) {
         self.context.loop.afterPass { [self] in
             if !self.isClosed { self.handleEvents(events) }

@@ -112,8 +112,8 @@ extension ServerConnection {
             self.sendStartupMessage()
             return true
         default:
-            // Typically an ErrorResponse: its text comes from an unauthenticated peer and is not
-            // relayed, as libpq does not show it either.
+            // Typically an ErrorResponse. Nobody has authenticated the peer yet (it may be a man
+            // in the middle), so its text is not relayed to clients.
             let shown = (0x21...0x7E).contains(answer) ? "'\(Character(UnicodeScalar(answer)))'" : "byte \(answer)"
             self.loginFailed(
                 .protocolViolation(server: self.serverName, detail: "answered the SSL request with \(shown), not S or N"))
