@@ -150,9 +150,11 @@ struct TLSTests {
         let key = directory + "/proxy.key"
         try FileManager.default.copyItem(atPath: certificates.serverCertificate, toPath: certificate)
         try FileManager.default.copyItem(atPath: certificates.serverKey, toPath: key)
+        // Relative names are read from the configuration file's folder (a sibling in /tmp).
+        let folder = (directory as NSString).lastPathComponent
         let proxy = try startProxy(
             server: try TestCluster.shared.primary(),
-            tls: "tls_cert_file = \"\(certificate)\"\ntls_key_file = \"\(key)\"")
+            tls: "tls_cert_file = \"../\(folder)/proxy.crt\"\ntls_key_file = \"../\(folder)/proxy.key\"")
         defer { proxy.stop() }
 
         let before = try TLSCertificates.servedCertificate(port: proxy.port)

@@ -16,8 +16,8 @@ extension ClientTLSSettings {
         var context: TLSContext?
         if let files = proxy.tlsCertificate {
             context = try TLSContext(
-                certificateFile: Self.resolve(files.certFile, beside: configPath),
-                keyFile: Self.resolve(files.keyFile, beside: configPath)
+                certificateFile: resolve(files.certFile, beside: configPath),
+                keyFile: resolve(files.keyFile, beside: configPath)
             )
         }
         self.init(policy: policy, context: context)
@@ -32,16 +32,14 @@ extension ServerTLSSettings {
             self = .disabled
         case .prefer, .require:
             let context = try TLSContext(
-                trustedCAFile: proxy.serverTLSCAFile.map { ClientTLSSettings.resolve($0, beside: configPath) })
+                trustedCAFile: proxy.serverTLSCAFile.map { resolve($0, beside: configPath) })
             self.init(policy: proxy.serverTLS == .require ? .require : .prefer, context: context)
         }
     }
 }
 
-extension ClientTLSSettings {
-    /// `path` as given when absolute, else relative to the folder of the file at `configPath`.
-    static func resolve(_ path: String, beside configPath: String) -> String {
-        guard !path.hasPrefix("/"), let slash = configPath.lastIndex(of: "/") else { return path }
-        return String(configPath[...slash]) + path
-    }
+/// `path` as given when absolute, else relative to the folder of the file at `configPath`.
+private func resolve(_ path: String, beside configPath: String) -> String {
+    guard !path.hasPrefix("/"), let slash = configPath.lastIndex(of: "/") else { return path }
+    return String(configPath[...slash]) + path
 }
