@@ -47,7 +47,7 @@ let package = Package(
         // MARK: - Edge
         .target(
             name: "SwitchyardIO",
-            dependencies: ["CSwitchyardSys", "SwitchyardWire"],
+            dependencies: ["CSwitchyardSys", "COpenSSL", "SwitchyardWire"],
             swiftSettings: swiftSettings
         ),
         .target(

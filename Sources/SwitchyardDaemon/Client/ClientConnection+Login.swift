@@ -1,4 +1,5 @@
-// ClientConnection+Login: startup packets, the authentication challenge, and the login reply.
+// ClientConnection+Login: startup packets (TLS negotiation included), the authentication challenge, and the
+// login reply.
 import Logging
 import SwitchyardCrypto
 import SwitchyardIO
@@ -50,8 +51,10 @@ extension ClientConnection {
         }
         buffer.consume(header.length)
         switch packet {
-        case .sslRequest, .gssEncRequest:
-            // Neither TLS nor GSSAPI encryption here: 'N', and the client continues in plaintext.
+        case .sslRequest:
+            return self.sslRequestReceived(buffer)
+        case .gssEncRequest:
+            // No GSSAPI encryption here: 'N', and the client continues in plaintext (or TLS).
             _ = [UInt8(ascii: "N")].withUnsafeBytes { self.send($0) }
             return true
         case .cancel(let request):
@@ -64,9 +67,59 @@ extension ClientConnection {
         }
     }
 
+    /// Answers SSLRequest: `S` and a TLS handshake when client_tls allows it and a certificate is
+    /// configured, else `N`. Returns whether more startup input may follow.
+    private func sslRequestReceived(_ buffer: IOBuffer) -> Bool {
+        guard self.tls == nil else {
+            // SSLRequest inside TLS: PostgreSQL reads it as a startup packet of an unknown version.
+            self.fail(ProxyError(.featureNotSupported, .fatal, "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0"))
+            return false
+        }
+        guard let context = self.context.config.clientTLS.acceptingContext else {
+            _ = [UInt8(ascii: "N")].withUnsafeBytes { self.send($0) }
+            return true
+        }
+        // A client waits for 'S' before it starts the handshake, so bytes already here after the
+        // SSLRequest were sent unencrypted, perhaps injected by a man in the middle
+        // (CVE-2021-23214). They are refused, as PostgreSQL refuses them, before any handshake.
+        guard buffer.isEmpty else {
+            self.fail(
+                ProxyError(
+                    .protocolViolation, .fatal, "received unencrypted data after SSL request",
+                    detail: "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack."
+                )
+            )
+            return false
+        }
+        let session: TLSSession
+        do {
+            session = try context.makeServerSession(fd: self.fd)
+        } catch {
+            self.context.logger.error("cannot start TLS", metadata: ["client.id": "\(self.id)", "error": "\(error)"])
+            self.fail(ProxyError(.internalError, .fatal, "could not start SSL"))
+            return false
+        }
+        // The 'S' goes out in plaintext, before the session takes over the socket.
+        guard [UInt8(ascii: "S")].withUnsafeBytes({ self.send($0) }) else {
+            self.close()
+            return false
+        }
+        self.tls = session
+        return true
+    }
+
     private func startupReceived(_ message: StartupMessage) {
         if self.isOverLimit {
             self.fail(ProxyError(.tooManyConnections, .fatal, "sorry, too many clients already"))
+            return
+        }
+        if self.tls == nil && self.context.config.clientTLS.policy == .require {
+            self.fail(
+                ProxyError(
+                    .invalidAuthorizationSpecification, .fatal, "SSL connection is required",
+                    hint: "Connect with sslmode=require or stricter."
+                )
+            )
             return
         }
         guard message.protocolVersion >> 16 == 3 else {
@@ -156,6 +209,7 @@ extension ClientConnection {
     private func challenge() {
         var writer = WireWriter()
         let nonce = ScramNonce(randomBytes: randomBytes(count: ScramNonce.randomByteCount))
+        let binding = self.tls?.tlsServerEndPoint.map { ScramChannelBinding.tlsServerEndPoint($0) } ?? .unavailable
         if let user = self.context.config.users[self.userName] {
             switch user.authMethod {
             case .md5(let secret):
@@ -163,16 +217,17 @@ extension ClientConnection {
                 BackendMessage.Authentication.md5Password(salt: salt).encode(into: &writer)
                 self.phase = .authenticating(.md5(salt: salt, secret: secret, user: user))
             case .scramSHA256(let secret):
-                BackendMessage.Authentication.sasl(mechanisms: ScramChannelBinding.unavailable.advertisedMechanisms)
-                    .encode(into: &writer)
+                BackendMessage.Authentication.sasl(mechanisms: binding.advertisedMechanisms).encode(into: &writer)
                 self.phase = .authenticating(
-                    .scram(ScramServerExchange(secret: secret, nonce: nonce), user: user, hasInitialResponse: false)
+                    .scram(
+                        ScramServerExchange(secret: secret, nonce: nonce, channelBinding: binding), user: user,
+                        hasInitialResponse: false)
                 )
             }
         } else {
-            BackendMessage.Authentication.sasl(mechanisms: ScramChannelBinding.unavailable.advertisedMechanisms)
-                .encode(into: &writer)
-            let exchange = ScramServerExchange(mockFor: self.userName, mockKey: self.context.shared.unknownUserKey, nonce: nonce)
+            BackendMessage.Authentication.sasl(mechanisms: binding.advertisedMechanisms).encode(into: &writer)
+            let exchange = ScramServerExchange(
+                mockFor: self.userName, mockKey: self.context.shared.unknownUserKey, nonce: nonce, channelBinding: binding)
             self.phase = .authenticating(.scram(exchange, user: nil, hasInitialResponse: false))
         }
         self.appendOutput(writer.bytes)
@@ -216,11 +271,11 @@ extension ClientConnection {
                     self.fail(ProxyError(.protocolViolation, .fatal, "invalid SASL initial response"))
                     return false
                 }
-                guard initial.mechanism == ScramChannelBinding.scramSHA256 else {
+                guard scram.channelBinding.advertisedMechanisms.contains(initial.mechanism) else {
                     self.fail(ProxyError(.protocolViolation, .fatal, "client selected an invalid SASL authentication mechanism"))
                     return false
                 }
-                switch scram.receiveClientFirst(data) {
+                switch scram.receiveClientFirst(data, mechanism: initial.mechanism) {
                 case .success(let serverFirst):
                     self.phase = .authenticating(.scram(scram, user: user, hasInitialResponse: true))
                     var writer = WireWriter()
@@ -253,6 +308,13 @@ extension ClientConnection {
     private func failAuthentication(_ failure: AuthFailure) {
         switch failure {
         case .badPassword, .missingCredential: self.failPassword()
+        case .malformed(.channelBindingDowngrade):
+            self.fail(
+                ProxyError(
+                    .invalidAuthorizationSpecification, .fatal, "SCRAM channel binding negotiation error",
+                    detail: "The client supports SCRAM channel binding but thinks the server does not. However, this server does support channel binding."
+                )
+            )
         case .malformed(let malformation):
             self.fail(ProxyError(.protocolViolation, .fatal, "malformed SCRAM message", detail: "\(malformation)"))
         }
@@ -314,10 +376,9 @@ extension ClientConnection {
         BackendMessage.ReadyForQuery(status: .idle).encode(into: &writer)
         self.appendOutput(writer.bytes)
         self.phase = .ready
-        self.context.logger.info(
-            "client logged in",
-            metadata: ["client.id": "\(self.id)", "user": "\(self.userName)", "db": "\(self.databaseName)"]
-        )
+        var metadata: Logger.Metadata = ["client.id": "\(self.id)", "user": "\(self.userName)", "db": "\(self.databaseName)"]
+        if let tls = self.tls { metadata["tls"] = "\(tls.protocolVersion)" }
+        self.context.logger.info("client logged in", metadata: metadata)
     }
 
     /// The value the client asked for at startup for a reported parameter, if any.

@@ -14,9 +14,10 @@ package struct ResolutionError: Error, CustomStringConvertible {
 }
 
 extension RuntimeConfig {
-    /// Translates `config`, resolving host names (blocking: call off the loops) and deriving
-    /// each user's SCRAM secret once. `previous` lends already-derived secrets for unchanged
-    /// plaintext passwords, so a reload does not change them under connected clients.
+    /// Translates `config`, resolving host names and loading TLS certificates (blocking: call off
+    /// the loops) and deriving each user's SCRAM secret once. `previous` lends already-derived
+    /// secrets for unchanged plaintext passwords, so a reload does not change them under
+    /// connected clients.
     package init(_ config: Config, previous: RuntimeConfig? = nil) throws {
         guard let listen = SocketAddress(numericHost: config.proxy.listen.host, port: config.proxy.listen.port) else {
             throw ResolutionError(host: config.proxy.listen.host, reason: "not a numeric address")
@@ -122,7 +123,9 @@ extension RuntimeConfig {
                 promoteAfterMs: health.promoteAfterMs
             ),
             healthUser: health.user,
-            healthPassword: health.password
+            healthPassword: health.password,
+            clientTLS: try ClientTLSSettings(proxy, configPath: config.path),
+            serverTLS: try ServerTLSSettings(proxy, configPath: config.path)
         )
         self.clusterOrder = config.clusterOrder
     }

@@ -222,6 +222,7 @@ final class Pool {
     }
 
     private func handOver(_ server: ServerConnection, toLoop index: Int) {
+        server.handOverEpoch += 1
         server.deregister()
         self.openCount -= 1
         let transfer = ServerTransfer(server)

@@ -23,6 +23,11 @@ class Connection: EventHandler {
     /// after a short read, because edge-triggered epoll reports the hang-up only once.
     var peerHungUp = false
     var isClosed = false
+    /// TLS on this socket once negotiated; reads and writes then go through it. `nil` on plaintext
+    /// connections, whose fast path checks nothing else.
+    var tls: TLSSession?
+    /// SSLRequest went to this server; its one-byte answer (in plaintext) has not been read yet.
+    var isAwaitingSSLResponse = false
 
     init(context: LoopContext, fd: Int32) {
         self.context = context
@@ -59,6 +64,7 @@ class Connection: EventHandler {
     /// offered, in which case more bytes may be waiting.
     func readOnce() -> (result: IOResult, filled: Bool) {
         let buffer = self.inboundForReading()
+        if let tls = self.tls { return self.readOnce(tls, into: buffer) }
         let space = buffer.writableBytes
         let result = Socket.read(self.fd, into: buffer)
         if case .bytes(let count) = result { return (result, count == space) }
@@ -90,13 +96,14 @@ class Connection: EventHandler {
         bytes.withUnsafeBytes { self.appendOutput($0) }
     }
 
-    /// Whether bytes wait to be written.
-    var hasPendingOutput: Bool { !(self.outbound?.isEmpty ?? true) }
+    /// Whether bytes wait to be written (or TLS waits for writability to go on reading).
+    var hasPendingOutput: Bool { !(self.outbound?.isEmpty ?? true) || self.tls?.readIsBlockedOnWrite == true }
 
     /// Writes pending output. Returns `true` when everything is written, `false` when the kernel
     /// buffer is full (a writable event will follow) or the socket failed (`writeFailed` is called).
     @discardableResult
     func flush() -> Bool {
+        if let tls = self.tls { return self.flush(tls) }
         guard let buffer = self.outbound else { return true }
         while !buffer.isEmpty {
             switch Socket.write(self.fd, buffer.readableView) {
@@ -120,7 +127,7 @@ class Connection: EventHandler {
     /// Returns `true` when everything went out.
     @discardableResult
     func send(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if self.hasPendingOutput {
+        if self.hasPendingOutput || self.tls != nil {
             self.outboundForWriting().append(bytes)
             return self.flush()
         }
@@ -150,6 +157,10 @@ class Connection: EventHandler {
         guard !self.isClosed else { return }
         self.isClosed = true
         self.deregister()
+        if let tls = self.tls {
+            tls.close()
+            self.tls = nil
+        }
         Socket.close(self.fd)
         self.fd = -1
         if let buffer = self.inbound { self.context.loop.buffers.give(buffer) }
@@ -158,3 +169,72 @@ class Connection: EventHandler {
         self.outbound = nil
     }
 }
+
+// MARK: - TLS
+
+extension Connection {
+    /// Reads through TLS until the socket is drained or the buffer's space is used up, so that
+    /// `filled` means what it means for plaintext: OpenSSL returns one record per call and may
+    /// hold the next already, which no readiness event would announce. An end of file or error
+    /// after some bytes is left for the next call (the caller reads again after `filled`).
+    private func readOnce(_ tls: TLSSession, into buffer: IOBuffer) -> (result: IOResult, filled: Bool) {
+        var total = 0
+        var outcome: (result: IOResult, filled: Bool)
+        reading: while true {
+            let result = tls.read(into: buffer)
+            switch result {
+            case .bytes(let count):
+                total += count
+                if buffer.writableBytes == 0 {
+                    outcome = (.bytes(total), true)
+                    break reading
+                }
+            case .wouldBlock:
+                outcome = (total > 0 ? .bytes(total) : .wouldBlock, false)
+                break reading
+            case .endOfFile, .failed:
+                outcome = total > 0 ? (.bytes(total), true) : (result, false)
+                break reading
+            }
+        }
+        if tls.writeIsBlockedOnRead && self.hasPendingOutput {
+            // Output waited for this read (a handshake message): offer it again.
+            self.postEvents(EventLoop.writable)
+        }
+        return outcome
+    }
+
+    /// Writes pending output through TLS; when a handshake or read waited for writability, the
+    /// read side gets its turn again too.
+    private func flush(_ tls: TLSSession) -> Bool {
+        if tls.readIsBlockedOnWrite { self.postEvents(EventLoop.readable) }
+        guard let buffer = self.outbound else { return true }
+        while !buffer.isEmpty {
+            switch tls.write(buffer.readableView) {
+            case .bytes(let count):
+                buffer.consume(count)
+            case .wouldBlock:
+                return false
+            case .failed(let error):
+                self.writeFailed(error)
+                return false
+            case .endOfFile:
+                return false
+            }
+        }
+        self.context.loop.buffers.give(buffer)
+        self.outbound = nil
+        return true
+    }
+
+    /// Delivers `events` to the connection after the current pass, as if the loop had seen them:
+    /// TLS can make one direction ready through the other, which epoll does not report. With
+    /// renegotiation disabled this happens only during a handshake, never to an idle server
+    /// connection, so the connection cannot have moved to another loop before the events arrive.
+    private func postEvents(_ events: UInt32) {
+        self.context.loop.afterPass { [self] in
+            if !self.isClosed { self.handleEvents(events) }
+        }
+    }
+}
+

@@ -160,6 +160,10 @@ package final class Daemon: Sendable {
         if old.proxy.adminToken != config.proxy.adminToken {
             self.adminServer.withLock { $0?.setHandler(AdminRouter(operations: self, token: config.proxy.adminToken)) }
         }
+        // Certificate files are read again on every reload: say which certificate is now served.
+        if let certificate = applied.clientTLS.context?.certificateSummary {
+            self.shared.logger.info("TLS certificate loaded", metadata: ["certificate": "\(certificate)"])
+        }
         return .done("configuration reloaded from \(self.configPath)")
     }
 

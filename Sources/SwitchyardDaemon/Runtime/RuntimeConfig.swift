@@ -38,6 +38,10 @@ package struct RuntimeConfig: Sendable {
     /// Health-check login for clusters without their own `user`.
     package var healthUser: String?
     package var healthPassword: String?
+    /// TLS towards clients (`client_tls`, `tls_cert_file`, `tls_key_file`).
+    package var clientTLS: ClientTLSSettings
+    /// TLS towards servers (`server_tls`, `server_tls_ca_file`).
+    package var serverTLS: ServerTLSSettings
 
     package init(
         listen: SocketAddress,
@@ -60,7 +64,9 @@ package struct RuntimeConfig: Sendable {
             intervalMs: 1000, timeoutMs: 1000, failureThreshold: 2, maxReplicaLagBytes: 16 << 20,
             promote: .external, promoteAfterMs: 10_000),
         healthUser: String? = nil,
-        healthPassword: String? = nil
+        healthPassword: String? = nil,
+        clientTLS: ClientTLSSettings = .disabled,
+        serverTLS: ServerTLSSettings = .disabled
     ) {
         self.listen = listen
         self.workers = workers
@@ -81,6 +87,8 @@ package struct RuntimeConfig: Sendable {
         self.health = health
         self.healthUser = healthUser
         self.healthPassword = healthPassword
+        self.clientTLS = clientTLS
+        self.serverTLS = serverTLS
     }
 }
 

@@ -1,4 +1,4 @@
-// ServerConnection+Login: connect, then the login machine until ReadyForQuery.
+// ServerConnection+Login: connect, TLS negotiation (server_tls), then the login machine until ReadyForQuery.
 import Logging
 import SwitchyardCrypto
 import SwitchyardIO
@@ -6,13 +6,26 @@ import SwitchyardSession
 import SwitchyardWire
 
 extension ServerConnection {
-    /// The non-blocking connect finished: send the StartupMessage or fail.
+    /// The non-blocking connect finished: ask for TLS (server_tls) or send the StartupMessage.
     func connectFinished() {
         if let error = Socket.connectError(self.fd) {
             self.lost(reason: "\(error)")
             return
         }
         self.phase = .loggingIn(ServerLoginMachine(credentials: self.pool.credentials))
+        switch self.context.config.serverTLS.policy {
+        case .disable:
+            self.sendStartupMessage()
+        case .prefer, .require:
+            self.isAwaitingSSLResponse = true
+            var writer = WireWriter(capacity: 8)
+            StartupPacket.sslRequest.encode(into: &writer)
+            writer.bytes.withUnsafeBytes { _ = self.send($0) }
+        }
+    }
+
+    /// Sends the StartupMessage; over TLS it waits in the outbound buffer until the handshake is done.
+    private func sendStartupMessage() {
         let startup = ServerLoginMachine.startupMessage(user: self.key.user, database: self.key.database)
         startup.withUnsafeBytes { _ = self.send($0) }
     }
@@ -20,6 +33,9 @@ extension ServerConnection {
     /// Feeds login messages to the machine until it finishes.
     func processLoginInput() {
         guard let buffer = self.inbound else { return }
+        if self.isAwaitingSSLResponse {
+            guard self.sslResponseReceived(buffer) else { return }
+        }
         while !self.isClosed, case .loggingIn(var machine) = self.phase {
             let view = buffer.readableView
             let message: DecodedBackendMessage
@@ -57,6 +73,60 @@ extension ServerConnection {
                 return
             }
         }
+    }
+
+    /// Handles the server's one-byte answer to SSLRequest. Returns whether login input may follow
+    /// in the same buffer (only after a plaintext `N`).
+    private func sslResponseReceived(_ buffer: IOBuffer) -> Bool {
+        guard buffer.readableBytes > 0 else { return false }
+        let answer = buffer.readableView[0]
+        let settings = self.context.config.serverTLS
+        switch answer {
+        case UInt8(ascii: "S"):
+            // Anything after the 'S' came before the handshake, unencrypted: it may have been
+            // injected by a man in the middle (CVE-2021-23222), so it is refused, not parsed.
+            guard buffer.readableBytes == 1 else {
+                self.loginFailed(.protocolViolation(server: self.serverName, detail: "received unencrypted data after SSL response"))
+                return false
+            }
+            buffer.consume(1)
+            self.isAwaitingSSLResponse = false
+            guard let context = settings.context else {
+                preconditionFailure("SSLRequest is sent only when server_tls provides a context")
+            }
+            do {
+                self.tls = try context.makeClientSession(fd: self.fd, serverHost: self.serverHost)
+            } catch {
+                self.loginFailed(.unreachable(server: self.serverName, reason: "\(error)"))
+                return false
+            }
+            self.sendStartupMessage()
+            return false
+        case UInt8(ascii: "N"):
+            guard settings.policy == .prefer else {
+                self.loginFailed(.unreachable(server: self.serverName, reason: "server does not support SSL, but SSL was required"))
+                return false
+            }
+            buffer.consume(1)
+            self.isAwaitingSSLResponse = false
+            self.sendStartupMessage()
+            return true
+        default:
+            // Typically an ErrorResponse. Nobody has authenticated the peer yet (it may be a man
+            // in the middle), so its text is not relayed to clients.
+            let shown = (0x21...0x7E).contains(answer) ? "'\(Character(UnicodeScalar(answer)))'" : "byte \(answer)"
+            self.loginFailed(
+                .protocolViolation(server: self.serverName, detail: "answered the SSL request with \(shown), not S or N"))
+            return false
+        }
+    }
+
+    /// The configured host of the server (`serverName` without its `:port`), as certificate
+    /// checks need it.
+    private var serverHost: String {
+        let name = self.serverName
+        guard let colon = name.lastIndex(of: ":") else { return name }
+        return String(name[..<colon])
     }
 
     private func loginSucceeded() {

@@ -44,6 +44,9 @@ final class ServerConnection: Connection {
     var idleSince: UInt64 = 0
     /// Reading is paused because the client cannot take more bytes yet.
     var isReadPaused = false
+    /// Incremented when the connection is handed to another loop; a read loop on the old loop
+    /// stops when it sees the change (only the old loop writes it, before handing over).
+    var handOverEpoch = 0
     /// The server sent a FATAL error and will close.
     var isDoomed = false
     /// The message of that FATAL error, for the client's 08006.
@@ -82,7 +85,8 @@ final class ServerConnection: Connection {
 
     /// Reads until the socket is drained or reading must pause.
     func readAvailable() {
-        while !self.isClosed {
+        let epoch = self.handOverEpoch
+        while !self.isClosed && self.handOverEpoch == epoch {
             if self.isReadPaused {
                 self.hasUnreadInput = true
                 return
@@ -109,8 +113,9 @@ final class ServerConnection: Connection {
     func resumeReading() {
         guard self.isReadPaused else { return }
         self.isReadPaused = false
+        let epoch = self.handOverEpoch
         self.processInput()
-        if !self.isReadPaused && self.hasUnreadInput {
+        if !self.isReadPaused && self.hasUnreadInput && self.handOverEpoch == epoch {
             self.hasUnreadInput = false
             self.readAvailable()
         }

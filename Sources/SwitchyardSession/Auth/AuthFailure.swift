@@ -29,8 +29,17 @@ package enum AuthFailure: Error, Hashable, Sendable {
         case invalidGS2Header
         /// The client named an authorization identity (`a=`), which PostgreSQL does not support.
         case authorizationIdentityNotSupported
-        /// The client asked for channel binding (`p=`) where none is available.
+        /// The client asked for channel binding (`p=` or the PLUS mechanism) where none is available.
         case channelBindingNotSupported
+        /// The client selected SCRAM-SHA-256-PLUS but its GS2 header (`n` or `y`) binds nothing.
+        case channelBindingMissing
+        /// The client selected SCRAM-SHA-256 but its GS2 header (`p=`) asks for binding.
+        case channelBindingUnexpected
+        /// The client sent `y` (it could bind, but thinks the server cannot) on a connection that
+        /// offers binding: a possible downgrade. PostgreSQL answers 28000, not 08P01.
+        case channelBindingDowngrade
+        /// The client asked for a channel-binding type other than `tls-server-end-point`.
+        case unsupportedChannelBindingType(String)
         /// The message carries the reserved mandatory extension `m=` (RFC 5802 §5.1).
         case mandatoryExtensionNotSupported
         /// The attribute with this name was expected at this point.
@@ -88,6 +97,13 @@ extension AuthFailure.Malformation: CustomStringConvertible {
         case .invalidGS2Header: "invalid GS2 header"
         case .authorizationIdentityNotSupported: "authorization identity is not supported"
         case .channelBindingNotSupported: "channel binding is not available on this connection"
+        case .channelBindingMissing:
+            "the client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include channel binding data"
+        case .channelBindingUnexpected:
+            "the client selected SCRAM-SHA-256 without channel binding, but the SCRAM message includes channel binding data"
+        case .channelBindingDowngrade:
+            "the client supports SCRAM channel binding but thinks the server does not, and this server does"
+        case .unsupportedChannelBindingType(let type): "unsupported SCRAM channel-binding type \"\(type)\""
         case .mandatoryExtensionNotSupported: "mandatory extension is not supported"
         case .missingAttribute(let name): "expected attribute \"\(name)\""
         case .invalidAttribute: "invalid attribute"

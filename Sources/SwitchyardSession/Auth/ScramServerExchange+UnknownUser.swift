@@ -16,7 +16,14 @@ extension ScramServerExchange {
     ///   - mockKey: a secret of at least 32 random bytes, drawn once when the daemon starts and
     ///     shared by all its loops; never sent anywhere.
     ///   - nonce: the server's part of the nonce, from fresh random bytes.
-    package init(mockFor username: String, mockKey: [UInt8], nonce: ScramNonce) {
+    ///   - channelBinding: the connection's binding, as a real user's exchange would get it, so
+    ///     that the mechanisms offered do not tell unknown users apart either.
+    package init(
+        mockFor username: String,
+        mockKey: [UInt8],
+        nonce: ScramNonce,
+        channelBinding: ScramChannelBinding = .unavailable
+    ) {
         precondition(mockKey.count >= 32, "the unknown-user key needs at least 32 random bytes")
         func derive(_ purpose: String) -> [UInt8] {
             hmacSHA256(key: mockKey, data: Array(purpose.utf8) + [0] + Array(username.utf8))
@@ -27,6 +34,6 @@ extension ScramServerExchange {
             storedKey: derive("stored key"),
             serverKey: derive("server key")
         )
-        self.init(secret: secret, nonce: nonce, channelBinding: .unavailable, isDoomed: true)
+        self.init(secret: secret, nonce: nonce, channelBinding: channelBinding, isDoomed: true)
     }
 }

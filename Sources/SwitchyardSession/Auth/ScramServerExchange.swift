@@ -40,7 +40,8 @@ package struct ScramServerExchange: Sendable {
     package private(set) var state: State = .awaitingClientFirst
     private let secret: ScramSecret
     private let nonce: ScramNonce
-    private let channelBinding: ScramChannelBinding
+    /// What the connection can bind the exchange to; decides the mechanisms offered.
+    package let channelBinding: ScramChannelBinding
     /// Set for unknown users: the exchange runs in full but can never succeed.
     private let isDoomed: Bool
 
@@ -74,11 +75,17 @@ package struct ScramServerExchange: Sendable {
     ///
     ///     client-first-message = gs2-header [reserved-mext ","] username "," nonce ["," extensions]
     ///     server-first-message = "r=" c-nonce s-nonce "," "s=" salt "," "i=" iteration-count
-    package mutating func receiveClientFirst(_ message: [UInt8]) -> Result<[UInt8], AuthFailure> {
+    ///
+    /// - Parameter mechanism: the mechanism the SASLInitialResponse selected, one of the
+    ///   channel binding's `advertisedMechanisms`; it decides which GS2 headers are acceptable.
+    package mutating func receiveClientFirst(
+        _ message: [UInt8],
+        mechanism: String = ScramChannelBinding.scramSHA256
+    ) -> Result<[UInt8], AuthFailure> {
         switch self.state {
         case .awaitingClientFirst:
             do {
-                let transcript = try self.parseClientFirst(message)
+                let transcript = try self.parseClientFirst(message, mechanism: mechanism)
                 self.state = .awaitingClientFinal(transcript)
                 return .success(transcript.serverFirst)
             } catch {
@@ -89,10 +96,10 @@ package struct ScramServerExchange: Sendable {
         }
     }
 
-    private func parseClientFirst(_ message: [UInt8]) throws(AuthFailure.Malformation) -> Transcript {
+    private func parseClientFirst(_ message: [UInt8], mechanism: String) throws(AuthFailure.Malformation) -> Transcript {
         var reader = try ScramMessageReader(message)
         let header = try GS2Header.read(from: &reader)
-        let bindingData = try self.channelBinding.bindingData(for: header.flag)
+        let bindingData = try self.channelBinding.bindingData(for: header.flag, mechanism: mechanism)
         let bareStart = reader.position
         if reader.peekAttributeName == UInt8(ascii: "m") { throw .mandatoryExtensionNotSupported }
         // PostgreSQL ignores the name (the startup message named the user), but it must still be
