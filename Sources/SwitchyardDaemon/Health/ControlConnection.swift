@@ -71,10 +71,13 @@ final class ControlConnection: EventHandler {
     /// Whether a query is in flight.
     var isBusy: Bool { self.completion != nil }
 
-    /// Runs `sql`, connecting and logging in first when needed. One query at a time.
+    /// Queries waiting for the one in flight.
+    private var queued: [(sql: String, timeoutNs: UInt64, completion: (Result<Rows, Failure>) -> Void)] = []
+
+    /// Runs `sql`, connecting and logging in first when needed; queries run one after another.
     func run(_ sql: String, timeoutNs: UInt64, completion: @escaping (Result<Rows, Failure>) -> Void) {
         guard !self.isBusy else {
-            completion(.failure(.connection("busy")))
+            self.queued.append((sql, timeoutNs, completion))
             return
         }
         self.sql = sql
@@ -193,6 +196,7 @@ final class ControlConnection: EventHandler {
                 } else {
                     completion?(.success(self.rows))
                 }
+                self.runNext()
             default: break
             }
         case .disconnected, .connecting, .ready:
@@ -209,12 +213,19 @@ final class ControlConnection: EventHandler {
         self.fail("could not send to the server")
     }
 
-    /// Closes the connection and fails the query in flight.
+    /// Closes the connection and fails the query in flight; queued ones reconnect.
     private func fail(_ reason: String) {
         let completion = self.completion
         self.completion = nil
         self.close()
         completion?(.failure(.connection(reason)))
+        self.runNext()
+    }
+
+    private func runNext() {
+        guard !self.isBusy, !self.queued.isEmpty else { return }
+        let next = self.queued.removeFirst()
+        self.run(next.sql, timeoutNs: next.timeoutNs, completion: next.completion)
     }
 
     func close() {

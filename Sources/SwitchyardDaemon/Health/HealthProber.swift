@@ -74,8 +74,10 @@ final class ProberState {
     private var policy: HealthPolicy?
     private var timer: (any DispatchSourceTimer)?
     var publishedViews: (String, ClusterView) -> Void = { _, _ in }
-    /// Runs when a server comes back (or at start): recovery of prepared transactions.
-    var serverCameUp: (String, Int) -> Void = { _, _ in }
+    private lazy var recovery = PreparedTransactionRecovery(loop: self.loop, shared: self.shared)
+    private var config: RuntimeConfig?
+    /// Servers (`host:port`) whose prepared transactions were looked at since start.
+    private var recoveredAtStart: Set<String> = []
 
     /// How health-check sessions appear in pg_stat_activity.
     static let applicationName = "switchyard health check"
@@ -111,6 +113,7 @@ final class ProberState {
     func apply(_ config: RuntimeConfig) {
         self.loop.refreshNow()
         let now = self.loop.now
+        self.config = config
         let policyChanged = self.policy != config.health
         self.policy = config.health
         for name in self.clusters.keys where config.clusters[name] == nil {
@@ -218,6 +221,10 @@ final class ProberState {
         switch result {
         case .success(let checked):
             events = probe.health.checkSucceeded(server: server, result: checked, now: now)
+            if !checked.isInRecovery, self.recoveredAtStart.insert(connection.serverName).inserted, let config = self.config {
+                // At start: prepared transactions a previous run left in doubt.
+                self.recovery.recover(cluster: cluster, server: server, config: config)
+            }
         case .failure(let failure):
             let reason = failure.reason
             self.logger.debug("health check failed", metadata: ["server": "\(connection.serverName)", "error": "\(reason)"])
@@ -297,8 +304,10 @@ final class ProberState {
                 self.logger.warning("server down", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
             case .serverUp(let server):
                 self.logger.info("server up", metadata: ["cluster": "\(cluster)", "server": "\(name(server))"])
-                let callback = self.serverCameUp
-                self.loop.afterPass { callback(cluster, server) }
+                if let config = self.config, probe.health.view.primary == server {
+                    // A primary that comes back may hold prepared transactions decided meanwhile.
+                    self.loop.afterPass { [unowned self] in self.recovery.recover(cluster: cluster, server: server, config: config) }
+                }
             case .serverFenced(let server, let reason):
                 self.logger.warning(
                     "server fenced: it is not in recovery while another primary serves the cluster; it gets no traffic",
