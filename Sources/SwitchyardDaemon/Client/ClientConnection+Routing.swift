@@ -85,6 +85,9 @@ extension ClientConnection {
     func routeExtendedBatch(_ buffer: IOBufferView) -> Step {
         var analyses: [StatementAnalysis] = []
         var parsed: [String: StatementAnalysis] = [:]
+        var parsedTypes: [String: [Int32]] = [:]
+        /// Bound statements with their parameters, to finish shard choices that wait for them.
+        var bound: [(StatementAnalysis, FrontendMessage.Bind, [Int32])] = []
         var isComplete = false
         var offset = 0
         let view = buffer.bytes
@@ -96,14 +99,15 @@ extension ClientConnection {
                 guard let parse = Self.decode(frame, FrontendMessage.RawParse.decode) else { break scan }
                 let analysis = self.analyzeStatement(parse.query)
                 parsed[parse.name] = analysis
+                parsedTypes[parse.name] = parse.parameterTypes
                 self.batchAnalyses[parse.name] = analysis
             case .bind:
-                var reader = WireReader(UnsafeRawBufferPointer(rebasing: frame[FrameHeader.size...]))
-                guard (try? reader.readCStringRange("portal")) != nil, let name = try? reader.readCString("statement") else {
-                    break scan
-                }
-                if let analysis = parsed[name] ?? (name.isEmpty ? self.unnamedStatement?.analysis : self.statements[name]?.analysis) {
+                guard let bind = Self.decode(frame, FrontendMessage.Bind.decode) else { break scan }
+                let name = bind.statement
+                let known = name.isEmpty ? self.unnamedStatement : self.statements[name]
+                if let analysis = parsed[name] ?? known?.analysis {
                     analyses.append(analysis)
+                    bound.append((analysis, bind, parsedTypes[name] ?? known?.parameterTypes ?? []))
                 }
             case .sync:
                 isComplete = true
@@ -123,7 +127,13 @@ extension ClientConnection {
         var cluster: String?
         var role = LeaseTarget.Role.replica
         for analysis in analyses {
-            switch self.context.config.router.decide(analysis, context: self.routingContext) {
+            var result = self.context.config.router.decide(analysis, context: self.routingContext)
+            if case .success(let decision) = result, case .pending = decision.shards,
+                let (_, bind, types) = bound.first(where: { $0.0 === analysis })
+            {
+                result = Self.resolveShards(decision, bind: bind, parameterTypes: types)
+            }
+            switch result {
             case .failure(let error):
                 self.context.counters.recordRoutingError()
                 self.appendError(RoutingFailure(error: error))
@@ -168,6 +178,42 @@ extension ClientConnection {
         }
         if self.retryFrames == nil { self.retryFrames = [] }
         self.retryFrames!.removeAll(keepingCapacity: true)
+    }
+
+    /// Finishes a shard choice that waits for Bind parameters, typed by the Parse parameter
+    /// types (binary values need them) or by the key column's type.
+    static func resolveShards(
+        _ decision: RouteDecision,
+        bind: FrontendMessage.Bind,
+        parameterTypes: [Int32]
+    ) -> Result<RouteDecision, RoutingError> {
+        // The values must stay put while the router reads them: copy them into one buffer
+        // that lives for the whole call.
+        let total = bind.parameters.reduce(0) { $0 + ($1?.count ?? 0) }
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
+        defer { storage.deallocate() }
+        var ranges: [Range<Int>?] = []
+        var offset = 0
+        for parameter in bind.parameters {
+            guard let parameter else {
+                ranges.append(nil)
+                continue
+            }
+            parameter.withUnsafeBytes { bytes in
+                guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+                storage.baseAddress!.advanced(by: offset).copyMemory(from: source, byteCount: bytes.count)
+            }
+            ranges.append(offset..<(offset + parameter.count))
+            offset += parameter.count
+        }
+        return decision.resolvingShards { number in
+            let index = number - 1
+            guard index >= 0, index < ranges.count else { return nil }
+            let type = index < parameterTypes.count ? UInt32(bitPattern: parameterTypes[index]) : 0
+            let format: ParameterValue.Format = bind.format(ofParameter: index) == 1 ? .binary : .text
+            let bytes = ranges[index].map { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(storage)[$0]) }
+            return ParameterValue(bytes: bytes, format: format, typeOID: type)
+        }
     }
 
     /// The analysis of one prepared statement's text (a single statement).
