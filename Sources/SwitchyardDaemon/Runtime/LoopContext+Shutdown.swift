@@ -39,7 +39,8 @@ extension ClientConnection {
         case .startup, .authenticating, .awaitingServerParameters, .console, .closed:
             return true
         case .ready:
-            guard let server = self.link else { return !self.isWaitingForLease && !self.isTransactionLost }
+            // A client still waiting for a server has sent nothing anywhere: nothing to finish.
+            guard let server = self.link else { return !self.isTransactionLost && self.deferredBegin == nil }
             return server.queue.isEmpty && server.transactionStatus == .idle && !self.isInExtendedBatch
         }
     }
