@@ -36,6 +36,9 @@ let package = Package(
         .target(name: "SwitchyardHealth", swiftSettings: swiftSettings),
         .target(name: "SwitchyardAdmin", dependencies: ["SwitchyardWire"], swiftSettings: swiftSettings),
         .target(
+            name: "SwitchyardShard", dependencies: ["SwitchyardSQL", "SwitchyardRouting", "SwitchyardWire"],
+            swiftSettings: swiftSettings),
+        .target(
             name: "SwitchyardSession",
             dependencies: [
                 "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardCrypto",
@@ -60,6 +63,7 @@ let package = Package(
             dependencies: [
                 "SwitchyardWire", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardConfig",
                 "SwitchyardCrypto", "SwitchyardSession", "SwitchyardIO", "SwitchyardHealth", "SwitchyardAdmin",
+                "SwitchyardShard",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -90,11 +94,16 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardHealthTests", dependencies: ["SwitchyardHealth"], swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardIOTests", dependencies: ["SwitchyardIO"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SwitchyardShardTests",
+            dependencies: ["SwitchyardShard", "SwitchyardSQL", "SwitchyardRouting", "SwitchyardWire", "SwitchyardTesting"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "SwitchyardAdminTests", dependencies: ["SwitchyardAdmin", "SwitchyardWire"],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ", "SwitchyardAdmin"],
+            dependencies: ["SwitchyardTesting", "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "CLibPQ", "SwitchyardAdmin",
+                           "SwitchyardShard"],
             swiftSettings: swiftSettings
         ),
     ]
