@@ -27,6 +27,8 @@ struct CrossClusterCommit {
 
     var stage: Stage
     var participants: [ServerConnection]
+    /// The tag the client gets when everything committed.
+    var successTag = "COMMIT"
     var transactionID: String?
     var gid = ""
     /// Participants that prepared successfully (to roll back with ROLLBACK PREPARED).
@@ -147,6 +149,21 @@ extension ClientConnection {
         self.inject("SELECT pg_catalog.pg_current_xact_id()", on: participants[0], probe: true)
     }
 
+    /// Commits `participants` (each inside a transaction) with two-phase commit; the client gets
+    /// `successTag` when all committed.
+    func startTwoPhaseCommit(participants: [ServerConnection], successTag: String) {
+        self.isWaitingForLease = true
+        var state = CrossClusterCommit(stage: .fetchingTransactionID, participants: participants)
+        state.successTag = successTag
+        self.commit = state
+        self.inject("SELECT pg_catalog.pg_current_xact_id()", on: participants[0], probe: true)
+    }
+
+    /// Sends a query whose answer the client does not see.
+    func injectQuery(_ sql: String, on server: ServerConnection) {
+        self.inject(sql, on: server, probe: false)
+    }
+
     private func inject(_ sql: String, on server: ServerConnection, probe: Bool) {
         var writer = WireWriter()
         FrontendMessage.Query(sql: sql).encode(into: &writer)
@@ -214,10 +231,10 @@ extension ClientConnection {
             for (index, participant) in rest.enumerated() {
                 self.inject("COMMIT PREPARED \(Self.gidLiteral(state.gid, index + 1))", on: participant, probe: false)
             }
-            if rest.isEmpty { self.commitFinished(tag: "COMMIT", error: nil) }
+            if rest.isEmpty { self.commitFinished(tag: state.successTag, error: nil) }
         case .committingRest(let pending):
             if pending <= 1 {
-                self.commitFinished(tag: "COMMIT", error: nil)
+                self.commitFinished(tag: state.successTag, error: nil)
             } else {
                 state.stage = .committingRest(pending: pending - 1)
                 self.commit = state

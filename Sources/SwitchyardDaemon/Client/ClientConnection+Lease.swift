@@ -86,6 +86,10 @@ extension ClientConnection {
 
     /// The pool gave this client `server`.
     func leaseGranted(_ server: ServerConnection) {
+        if self.multiShard != nil {
+            self.multiShardGranted(server)
+            return
+        }
         self.isWaitingForLease = false
         self.waitingPool = nil
         if case .awaitingServerParameters = self.phase {
@@ -174,6 +178,10 @@ extension ClientConnection {
 
     /// No server connection came within query_wait_timeout_ms, or none could be chosen.
     func leaseFailed(_ error: some ClientFacingError) {
+        if self.multiShard != nil {
+            self.multiShardFailed(error)
+            return
+        }
         self.cancelLeaseWait()
         if case .awaitingServerParameters = self.phase {
             self.fail(ProxyError(error.sqlState, .fatal, error.message, detail: error.detail, hint: error.hint))
@@ -263,6 +271,12 @@ extension ClientConnection {
     func serverLost(_ server: ServerConnection, awaitingReady: Bool) {
         guard !self.isClosed else { return }
         self.parked.removeAll { $0 === server }
+        if let execution = self.multiShard, execution.part(of: server) != nil {
+            self.multiShardFailed(
+                ProxyError(.connectionFailure, .error, "server connection lost", detail: "The server \(server.serverName) closed the connection.")
+            )
+            return
+        }
         if let index = self.participants.firstIndex(where: { $0 === server }) {
             // One part of a transaction spanning clusters is gone: the whole transaction is.
             // The other parts roll back when their connections close.

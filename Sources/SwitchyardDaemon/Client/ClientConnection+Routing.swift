@@ -44,6 +44,7 @@ extension ClientConnection {
             decision = value
         }
         self.count(decision)
+        if case .several = decision.shards { return self.startMultiShard(decision, analysis: analysis, text: text) }
         let cluster = decision.cluster ?? self.database?.cluster ?? ""
         switch decision.target {
         case .proxy:

@@ -121,6 +121,8 @@ final class ClientConnection: Connection {
     /// The WAL position after a write is being fetched; the client's input waits for it.
     var isCapturingPosition = false
     var catchUpConfirmed = false
+    /// A statement running on several shards, while it runs.
+    var multiShard: MultiShardExecution?
     /// The servers of a transaction that spans clusters, the first one first (empty otherwise).
     var participants: [ServerConnection] = []
     /// The commit or rollback of such a transaction, while it runs.
@@ -278,6 +280,14 @@ final class ClientConnection: Connection {
         guard !self.isClosed else { return }
         self.phase = .closed
         self.cancelLeaseWait()
+        if let execution = self.multiShard {
+            self.multiShard = nil
+            for pool in execution.waitingPools { pool.cancelWait(self) }
+            for server in execution.parts.compactMap(\.server) where !server.isClosed {
+                server.client = nil
+                server.close()
+            }
+        }
         if let server = self.link {
             self.link = nil
             server.client = nil

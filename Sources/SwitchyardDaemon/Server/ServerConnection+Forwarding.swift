@@ -100,6 +100,15 @@ extension ServerConnection {
                 }
                 _ = self.verdict(for: id, cursor: cursor, flushRange: flushRange)
                 drop = true
+            case _ where self.queue.headDisposition == .fanOut:
+                // One part of a statement running on several servers: the merge takes it.
+                client.multiShardMessage(from: self, id: id, body: body)
+                drop = true
+                if self.verdict(for: id, cursor: cursor, flushRange: flushRange) == .dropReadyForQuery {
+                    var reader = WireReader(body)
+                    if let ready = try? BackendMessage.ReadyForQuery.decode(from: &reader) { self.transactionStatus = ready.status }
+                    sawReadyForQuery = true
+                }
             default:
                 if id == BackendMessageID.errorResponse.rawValue {
                     var reader = WireReader(body)
@@ -189,7 +198,9 @@ extension ServerConnection {
             return
         }
         if sawReadyForQuery && self.queue.isEmpty && !self.isClosed {
-            if client.commit != nil {
+            if client.multiShard != nil && client.commit == nil {
+                client.multiShardPartDone(self)
+            } else if client.commit != nil {
                 client.injectedQueriesDone(on: self)
             } else {
                 client.serverBecameReady(self)

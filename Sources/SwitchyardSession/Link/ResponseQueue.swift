@@ -19,6 +19,9 @@ package struct PendingRequest: Hashable, Sendable {
         /// The proxy asked for a value (the WAL position after a write): drop the answer, but
         /// the caller reads its rows first.
         case probe
+        /// One part of a statement running on several servers: the answer goes to the merge,
+        /// not straight to the client.
+        case fanOut
     }
 
     package var kind: Kind
