@@ -142,6 +142,20 @@ extension ClientConnection {
                 return .consumed
             case .success(let decision):
                 self.count(decision)
+                if case .several = decision.shards {
+                    // A statement for several shards runs as a simple query only.
+                    self.context.counters.recordRoutingError()
+                    self.appendError(
+                        ProxyError(
+                            .featureNotSupported,
+                            .error,
+                            "a statement for several shards cannot use the extended query protocol",
+                            hint: "Send it as a simple query, or name the shard key."
+                        )
+                    )
+                    self.isDiscardingUntilSync = true
+                    return .consumed
+                }
                 if decision.target != .replica { role = .primary }
                 if decision.kind == .write { self.unitWrites = true }
                 // `SET switchyard.*` through the extended protocol also reaches the server, where a
