@@ -1,6 +1,5 @@
 // WireSession: a raw protocol session with a real PostgreSQL, returning result messages as the server sent them.
 
-import SwitchyardShard
 import SwitchyardTesting
 import SwitchyardWire
 
@@ -93,12 +92,10 @@ final class WireSession {
         if let error = reply.frames.first(where: { $0.kind == "E" }) {
             throw WireSessionError(message: "\(sql): \(error.errorFields)")
         }
-        return reply.frames.filter { $0.kind == "D" }.map { frame in
-            let row = try? ShardRow(frame: frame.bytes)
-            return row.flatMap { _ in
-                let length = Int32(bitPattern: frame.body[2..<6].reduce(UInt32(0)) { $0 << 8 | UInt32($1) })
-                return length < 0 ? nil : Array(frame.body[6..<(6 + Int(length))])
-            }
+        // Each DataRow's first column: Int16 count, Int32 length (-1 for NULL), bytes.
+        return reply.frames.filter { $0.kind == "D" && $0.body.count >= 6 }.map { frame in
+            let length = Int(Int32(bitPattern: frame.body[2..<6].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }))
+            return length < 0 || 6 + length > frame.body.count ? nil : Array(frame.body[6..<(6 + length)])
         }
     }
 
