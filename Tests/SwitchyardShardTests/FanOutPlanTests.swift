@@ -1,6 +1,7 @@
 // FanOutPlanTests: ORDER BY, LIMIT/OFFSET/FETCH, aggregates and refusals read from SELECT texts.
 
 import SwitchyardShard
+import SwitchyardWire
 import Testing
 
 @Suite struct FanOutPlanTests {
@@ -193,6 +194,7 @@ import Testing
         ("SELECT x FROM t LIMIT 2 + 3", "LIMIT other than an integer constant or a parameter"),
         ("SELECT x FROM t OFFSET $1 * 2", "OFFSET other than an integer constant or a parameter"),
         ("SELECT x FROM t FETCH FIRST 3 ROWS WITH TIES", "FETCH ... WITH TIES"),
+        ("SELECT x FROM t LIMIT 1 FETCH FIRST 3 ROWS ONLY", "LIMIT together with FETCH"),
         ("SELECT x FROM t WHERE y > (SELECT avg(y) FROM t)", "a subquery that aggregates, groups, de-duplicates or limits rows"),
         ("SELECT x FROM t WHERE y IN (SELECT y FROM u LIMIT 5)", "a subquery that aggregates, groups, de-duplicates or limits rows"),
         ("SELECT * FROM (SELECT DISTINCT x FROM t) d", "a subquery that aggregates, groups, de-duplicates or limits rows"),
@@ -204,7 +206,9 @@ import Testing
 
     @Test(arguments: refusals)
     func refusesWhatCannotBeMerged(_ sql: String, _ reason: String) {
-        #expect(FanOutPlan(sql: sql) == .unsupported(reason))
+        let plan = FanOutPlan(sql: sql)
+        #expect(plan == .unsupported(reason))
+        #expect(plan.error == MergeError(sqlState: .featureNotSupported, message: "cannot run on several shards: \(reason)"))
     }
 
     @Test func shardResultFormatsFollowTheSplitAverage() throws {

@@ -2,12 +2,20 @@
 
 import SwitchyardRouting
 import SwitchyardSQL
+import SwitchyardWire
 
 /// A multi-row INSERT split by shard, or why it cannot be.
 package enum InsertSplit: Hashable, Sendable {
     /// One statement per shard involved, in shard order.
     case split([ShardInsert])
     case unsupported(String)
+
+    /// The error to answer instead of an INSERT whose rows span shards but cannot be split
+    /// (0A000); `nil` when split.
+    package var error: MergeError? {
+        guard case .unsupported(let reason) = self else { return nil }
+        return MergeError(sqlState: .featureNotSupported, message: "cannot split the INSERT by shard: \(reason)")
+    }
 }
 
 /// The INSERT one shard runs: the client's text with only this shard's VALUES rows.

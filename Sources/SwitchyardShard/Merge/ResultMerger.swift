@@ -74,10 +74,14 @@ package struct ResultMerger: Sendable {
         self.completedShards = Array(repeating: false, count: shardCount)
     }
 
-    /// Whether LIMIT rows have been sent: the rest of the shards' rows will be dropped.
+    /// Whether LIMIT rows have been sent (the RowDescription too): the rest of the shards' rows
+    /// will be dropped.
     package var isSatisfied: Bool {
-        guard let limit = self.window.limit else { return false }
-        return self.sentRows >= limit
+        guard let limit = self.window.limit, self.sentRows >= limit else { return false }
+        switch self.state {
+        case .merging, .finished, .failed, .modifying: return true
+        case .awaitingDescription: return false
+        }
     }
 
     /// Whether reading more from `shard` can let the merge go on. With ORDER BY, a shard with a

@@ -1,6 +1,7 @@
 // FanOutPlan: whether a SELECT sent to every shard can be merged into one correct result, and how.
 
 import SwitchyardSQL
+import SwitchyardWire
 
 /// The plan for a read that runs on several shards (SPEC §3 "Sharding"): rows concatenated,
 /// `ORDER BY` merge-sorted, `LIMIT`/`OFFSET` applied after the merge, `count/sum/min/max/avg`
@@ -49,5 +50,11 @@ package enum FanOutPlan: Hashable, Sendable {
     package var mergePlan: MergePlan? {
         if case .merge(let plan) = self { return plan }
         return nil
+    }
+
+    /// The error to answer instead of running an unsupported fan-out (0A000); `nil` for a merge.
+    package var error: MergeError? {
+        guard case .unsupported(let reason) = self else { return nil }
+        return MergeError(sqlState: .featureNotSupported, message: "cannot run on several shards: \(reason)")
     }
 }

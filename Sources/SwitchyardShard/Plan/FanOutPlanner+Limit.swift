@@ -55,6 +55,7 @@ extension FanOutPlanner {
             limit = CountClause(value: value, clause: (range.lowerBound - 1)..<range.upperBound, count: range)
         }
         if let range = clauses.range(of: .fetch, end: end) {
+            guard limit == nil else { throw Unsupported("LIMIT together with FETCH") }
             limit = try self.fetchClause(range)
         }
         let offset = try clauses.range(of: .offset, end: end).map(self.offsetClause)

@@ -26,7 +26,12 @@ enum DateTimeText {
             offset = zone
         }
         guard reader.finish(), !reader.isBC else { return nil }
-        return days * Self.microsecondsPerDay + time - offset * 1_000_000
+        // Years beyond PostgreSQL's range would overflow: not a timestamp a server sends.
+        let (dayMicros, overflow1) = days.multipliedReportingOverflow(by: Self.microsecondsPerDay)
+        let (local, overflow2) = dayMicros.addingReportingOverflow(time)
+        let (instant, overflow3) = local.subtractingReportingOverflow(offset * 1_000_000)
+        guard !overflow1, !overflow2, !overflow3 else { return nil }
+        return instant
     }
 
     /// Microseconds since midnight of `HH:MM:SS[.ffffff]` (`24:00:00` included).

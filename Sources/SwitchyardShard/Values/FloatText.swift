@@ -7,12 +7,22 @@
 enum FloatText {
     static func format(_ value: Double) -> [UInt8] {
         if let special = Self.special(value) { return special }
-        return Self.layout(shortest: String(describing: value.magnitude), isNegative: value < 0, fixedBelow: 15)
+        let isSubnormal = value.exponentBitPattern == 0
+        let shortest = ShortestDecimal.of(
+            mantissa: isSubnormal ? value.significandBitPattern : value.significandBitPattern | 1 << 52,
+            exponent: isSubnormal ? -1074 : Int(value.exponentBitPattern) - 1075,
+            lowerGapIsHalf: value.significandBitPattern == 0 && value.exponentBitPattern > 1, maximumDigits: 17)
+        return Self.layout(shortest.digits, leading: shortest.leading, isNegative: value < 0, fixedBelow: 15)
     }
 
     static func format(_ value: Float) -> [UInt8] {
         if let special = Self.special(Double(value)) { return special }
-        return Self.layout(shortest: String(describing: value.magnitude), isNegative: value < 0, fixedBelow: 6)
+        let isSubnormal = value.exponentBitPattern == 0
+        let shortest = ShortestDecimal.of(
+            mantissa: UInt64(isSubnormal ? value.significandBitPattern : value.significandBitPattern | 1 << 23),
+            exponent: isSubnormal ? -149 : Int(value.exponentBitPattern) - 150,
+            lowerGapIsHalf: value.significandBitPattern == 0 && value.exponentBitPattern > 1, maximumDigits: 9)
+        return Self.layout(shortest.digits, leading: shortest.leading, isNegative: value < 0, fixedBelow: 6)
     }
 
     /// Reads a float the server printed; `nil` when it is not a number.
@@ -41,33 +51,8 @@ enum FloatText {
         return nil
     }
 
-    /// Re-lays Swift's shortest round-trip description (`1.25`, `1e-05`, `1.2345e+17`, `100.0`)
-    /// in PostgreSQL's notation. Both print the shortest digits that round-trip, closest to the
-    /// exact value.
-    private static func layout(shortest description: String, isNegative: Bool, fixedBelow limit: Int) -> [UInt8] {
-        var digits: [UInt8] = []
-        var pointPosition: Int?
-        var exponent = 0
-        var bytes = Array(description.utf8)[...]
-        if let e = bytes.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
-            exponent = Int(String(decoding: bytes[(e + 1)...], as: UTF8.self)) ?? 0
-            bytes = bytes[..<e]
-        }
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                pointPosition = digits.count
-            } else {
-                digits.append(byte - UInt8(ascii: "0"))
-            }
-        }
-        // The decimal exponent of the first digit.
-        var leading = (pointPosition ?? digits.count) - 1 + exponent
-        while digits.first == 0, digits.count > 1 {
-            digits.removeFirst()
-            leading -= 1
-        }
-        while digits.last == 0, digits.count > 1 { digits.removeLast() }
-
+    /// Prints `digits` (the first one multiplying 10^leading) in PostgreSQL's notation.
+    private static func layout(_ digits: [UInt8], leading: Int, isNegative: Bool, fixedBelow limit: Int) -> [UInt8] {
         var result: [UInt8] = isNegative ? [UInt8(ascii: "-")] : []
         let characters = digits.map { $0 + UInt8(ascii: "0") }
         if leading >= -4 && leading < limit {

@@ -67,7 +67,9 @@ extension PostgresNumeric {
         let scale = Self.divisionScale(self, divisor)
         // The quotient to one digit beyond `scale`, truncated, then rounded on that digit: the
         // truncated extra digit is at least 5 exactly when the remainder is at least one half.
-        let shifted = self.digits + Array(repeating: 0, count: scale - self.scale + 1)
+        // (A scale above 1000 is cut to 1000: truncating the dividend first truncates alike.)
+        let shift = scale - self.scale + 1
+        let shifted = shift >= 0 ? self.digits + Array(repeating: 0, count: shift) : Array(self.digits.dropLast(-shift))
         var quotient: [UInt8] = []
         quotient.reserveCapacity(shifted.count)
         var remainder: UInt128 = 0

@@ -50,13 +50,15 @@ extension PostgresNumeric {
     }
 
     /// The binary form as `numeric_send` writes it: leading and trailing zero base-10000 digits
-    /// stripped (zero has none, and weight 0), specials with no digits and scale 0.
+    /// stripped (zero has none, and weight 0), specials with no digits. A special's display
+    /// scale is what `NUMERIC_DSCALE` reads from its short header: the bits 0x1F80 of the sign
+    /// word, so 0 for NaN and 32 for the infinities.
     var binary: [UInt8] {
         var words: [UInt16]
         switch self.kind {
-        case .nan: words = [0, 0, Sign.nan, 0]
-        case .positiveInfinity: words = [0, 0, Sign.positiveInfinity, 0]
-        case .negativeInfinity: words = [0, 0, Sign.negativeInfinity, 0]
+        case .nan: words = [0, 0, Sign.nan, (Sign.nan & 0x1F80) >> 7]
+        case .positiveInfinity: words = [0, 0, Sign.positiveInfinity, (Sign.positiveInfinity & 0x1F80) >> 7]
+        case .negativeInfinity: words = [0, 0, Sign.negativeInfinity, (Sign.negativeInfinity & 0x1F80) >> 7]
         case .finite:
             // Digits with at least `scale` of them, then padded to whole groups of four on both
             // sides of the decimal point.
