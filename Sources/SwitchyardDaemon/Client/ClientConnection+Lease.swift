@@ -311,6 +311,9 @@ extension ClientConnection {
         if self.transactionStatus != .idle {
             self.isTransactionLost = true
             self.transactionStatus = .failed
+            // Told now if it waits for an answer; else with its next statement.
+            self.owesLostConnectionError = !(awaitingReady || self.isInExtendedBatch)
+            self.lostServerName = server.serverName
         }
         self.pendingSettings.removeAll()
         if awaitingReady || self.isInExtendedBatch {
@@ -366,6 +369,7 @@ extension ClientConnection {
             Self.isTransactionEnd(query.sql)
         {
             self.isTransactionLost = false
+            self.owesLostConnectionError = false
             self.transactionStatus = .idle
             self.routingTransaction = .none
             BackendMessage.CommandComplete(tag: "ROLLBACK").encode(into: &writer)
@@ -373,12 +377,22 @@ extension ClientConnection {
             self.appendReadyForQuery()
             return .consumed
         }
-        let error = ProxyError(
-            .inFailedSQLTransaction,
-            .error,
-            "current transaction is aborted, commands ignored until end of transaction block"
-        )
-        self.appendError(error)
+        if self.owesLostConnectionError {
+            self.owesLostConnectionError = false
+            self.appendError(
+                ProxyError(
+                    .connectionFailure,
+                    .error,
+                    "server connection lost",
+                    detail: "The server \(self.lostServerName ?? "") running this transaction closed the connection; the transaction is over.",
+                    hint: "Roll the transaction back and retry it."
+                )
+            )
+        } else {
+            self.appendError(
+                ProxyError(.inFailedSQLTransaction, .error, "current transaction is aborted, commands ignored until end of transaction block")
+            )
+        }
         if frame.first == FrontendMessageID.query.rawValue || frame.first == FrontendMessageID.functionCall.rawValue {
             self.appendReadyForQuery()
         } else {

@@ -140,6 +140,9 @@ final class ClientConnection: Connection {
     var transactionStatus: TransactionStatus = .idle
     /// The server running the client's transaction died: the proxy answers until ROLLBACK.
     var isTransactionLost = false
+    /// The loss has not been reported yet (the client was idle): its next statement gets 08006.
+    var owesLostConnectionError = false
+    var lostServerName: String?
     /// After an error inside an extended-query batch, messages are dropped until Sync.
     var isDiscardingUntilSync = false
     /// Extended-query messages were sent since the last Sync.

@@ -163,15 +163,24 @@ final class Pool {
 
     func connectFailed(error: ServerLoginError) {
         self.connecting -= 1
+        // A server refusing logins because it is starting or stopping (57P03, 57P01...) is a
+        // server going away, not a refusal of these clients: their wait goes on, and they are
+        // routed elsewhere once the health checks mark it down.
+        var isGoingAway = false
         switch error {
-        case .unreachable, .timedOut: self.reportTrafficError()
-        case .rejected, .authentication, .unsupportedAuthentication, .protocolViolation: break
+        case .unreachable, .timedOut:
+            self.reportTrafficError()
+        case .rejected(_, let fields):
+            isGoingAway = fields.sqlState?.errorClass == "57"
+            if isGoingAway { self.reportTrafficError() }
+        case .authentication, .unsupportedAuthentication, .protocolViolation:
+            break
         }
         self.budget.release()
         self.lastFailure = (self.context.loop.now, error)
         // A server that refuses the login outright fails its waiters now; one that cannot be
         // reached is retried until their wait runs out.
-        if case .rejected = error {
+        if case .rejected = error, !isGoingAway {
             let waiters = self.waiters
             self.waiters.removeAll()
             self.stopWanting()
