@@ -73,7 +73,7 @@ package final class ClusterProxy: Sendable {
 
     /// `psql`/`pgbench` arguments that reach the proxy as `app`, database `app`.
     package func clientArguments() -> [String] {
-        ["-h", "127.0.0.1", "-p", String(port), "-U", TestUser.app.name, "-d", TestUser.database]
+        ["-h", "127.0.0.1", "-p", String(port), "-U", TestUser.app.name, TestUser.database]
     }
 
     /// A libpq connection value for single quotes: backslashes and quotes escaped.

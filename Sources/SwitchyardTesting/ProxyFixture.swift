@@ -113,12 +113,12 @@ package final class ProxyFixture: Sendable {
 
     /// `psql`/`pgbench` arguments that reach the proxy as `user`, database `app`.
     package func clientArguments(user: String = TestUser.app.name) -> [String] {
-        ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", TestUser.database]
+        ["-h", "127.0.0.1", "-p", String(port), "-U", user, TestUser.database]
     }
 
     /// `psql`/`pgbench` arguments that reach the primary directly, database `serverDatabase`.
     package func directClientArguments(user: String = TestUser.app.name) -> [String] {
-        ["-h", primary.host, "-p", String(primary.port), "-U", user, "-d", serverDatabase]
+        ["-h", primary.host, "-p", String(primary.port), "-U", user, serverDatabase]
     }
 
     // MARK: - Observing

@@ -20,10 +20,7 @@ extension FailoverTests {
         /// leaves it connected. When the loss happens while the client is idle in its transaction,
         /// the 08006 is owed to its next statement.
         @Test(
-            "a transaction open on the crashed primary: 08006 for the next statement, ROLLBACK answered",
-            .disabled(
-                "daemon bug: a server lost while its client is idle in a transaction is never reported; the next statement gets 25P02 instead of 08006"
-            ))
+            "a transaction open on the crashed primary: 08006 for the next statement, ROLLBACK answered")
         func idleTransactionLost() throws {
             try withFailoverCluster(setupSQL: Self.probeTable) { failover in
                 let client = try Self.openTransaction(through: failover)

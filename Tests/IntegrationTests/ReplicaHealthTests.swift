@@ -14,10 +14,7 @@ extension FailoverTests {
         /// client sees an error. pgbench aborts a client at its first error, so "no aborted
         /// client" and exit status 0 mean every statement succeeded.
         @Test(
-            "pgbench -S -c 8 -T 20 while a replica is stopped (immediate) and restarted: no failures",
-            .disabled(
-                "daemon bug: a login refused with 57P03 (shutting down) by a dying replica fails the waiting reads instead of moving them to another server"
-            ))
+            "pgbench -S -c 8 -T 20 while a replica is stopped (immediate) and restarted: no failures")
         func pgbenchSurvivesReplicaRestart() throws {
             try withFailoverCluster { failover in
                 let primary = failover.primary
