@@ -29,8 +29,18 @@ final class MultiShardExecution {
         var isDone = false
     }
 
+    /// An extended-query batch ([Parse] Bind [Describe] Execute Sync) run on every shard.
+    struct Extended {
+        var plan: MergePlan
+        var bind: FrontendMessage.Bind
+        var parameterTypes: [Int32]
+        var answersDescribe: Bool
+        var sentDescription = false
+    }
+
     var kind: Kind
     var parts: [Part]
+    var extended: Extended?
     /// The first error any part reported; the client gets it instead of a result.
     var failure: BackendMessage.ErrorFields?
     /// Pools the parts wait in, so a client that leaves is taken out of them.
@@ -106,6 +116,61 @@ extension ClientConnection {
         return .consumed
     }
 
+    /// An extended-query batch for several shards: every shard runs it, the rows are merged.
+    func startMultiShardRead(
+        _ decision: RouteDecision,
+        statement: StatementAnalysis,
+        query: [UInt8],
+        bind: FrontendMessage.Bind,
+        parameterTypes: [Int32],
+        answersParse: Bool,
+        answersDescribe: Bool
+    ) -> Step {
+        guard case .several(let targets) = decision.shards else { return self.refuseExtended("no shards") }
+        guard self.transactionStatus == .idle, self.deferredBegin == nil, !self.isPinned else {
+            return self.refuseExtended("a statement for several shards cannot run inside a transaction")
+        }
+        let plan = query.withUnsafeBufferPointer { FanOutPlan(text: $0, statement: statement) }
+        guard let merge = plan.mergePlan else {
+            if case .unsupported(let reason) = plan { return self.refuseExtended("cannot run on several shards: \(reason)") }
+            return self.refuseExtended("cannot run on several shards")
+        }
+        let window: RowWindow
+        switch Self.withParameters(bind, types: parameterTypes, { merge.window(parameters: $0) }) {
+        case .success(let value): window = value
+        case .failure(let error): return self.refuseExtended(error.message)
+        }
+        var writer = WireWriter()
+        if answersParse { BackendMessage.encodeEmpty(.parseComplete, into: &writer) }
+        BackendMessage.encodeEmpty(.bindComplete, into: &writer)
+        self.appendOutput(writer.bytes)
+        let role: LeaseTarget.Role = decision.target == .replica ? .replica : .primary
+        let parts: [MultiShardExecution.Part] = targets.map {
+            .init(shard: $0.index, target: LeaseTarget(cluster: $0.cluster, role: role), text: merge.shardText)
+        }
+        let execution = MultiShardExecution(
+            kind: .read(ResultMerger(plan: merge, shardCount: parts.count, window: window, sendsRowDescription: false)),
+            parts: parts
+        )
+        execution.extended = MultiShardExecution.Extended(
+            plan: merge, bind: bind, parameterTypes: parameterTypes, answersDescribe: answersDescribe)
+        self.multiShard = execution
+        self.isWaitingForLease = true
+        self.leaseDeadline = self.context.loop.now &+ UInt64(self.context.config.queryWaitTimeoutMs) * 1_000_000
+        for index in parts.indices {
+            self.leasePart(index, of: execution)
+            if self.multiShard !== execution { break }
+        }
+        return .consumed
+    }
+
+    private func refuseExtended(_ message: String) -> Step {
+        self.context.counters.recordRoutingError()
+        self.appendError(ProxyError(.featureNotSupported, .error, message))
+        self.appendReadyForQuery()
+        return .consumed
+    }
+
     /// The shard group of a sharded INSERT: the one whose clusters hold every target and whose key
     /// the statement inserts.
     private func shardGroup(for targets: [ShardTarget], statement: StatementAnalysis) -> ShardGroup? {
@@ -171,8 +236,23 @@ extension ClientConnection {
             FrontendMessage.Query(sql: self.transactionBegin ?? "BEGIN").encode(into: &writer)
             server.queue.push(PendingRequest(.simpleQuery, .swallow))
         }
-        writer.writeMessage(FrontendMessageID.query.rawValue) { $0.writeCString(bytes: execution.parts[index].text) }
-        server.queue.push(PendingRequest(.simpleQuery, .fanOut))
+        if let extended = execution.extended {
+            var bind = extended.bind
+            bind.portal = ""
+            bind.statement = ""
+            bind.resultFormats = extended.plan.shardResultFormats(clientFormats: extended.bind.resultFormats)
+            FrontendMessage.Parse.encode(name: "", query: execution.parts[index].text, parameterTypes: extended.parameterTypes, into: &writer)
+            bind.encode(into: &writer)
+            FrontendMessage.Describe(kind: .portal, name: "").encode(into: &writer)
+            FrontendMessage.Execute(portal: "").encode(into: &writer)
+            FrontendMessage.encodeEmpty(.sync, into: &writer)
+            for kind: PendingRequest.Kind in [.parse, .bind, .describePortal, .execute, .sync] {
+                server.queue.push(PendingRequest(kind, .fanOut))
+            }
+        } else {
+            writer.writeMessage(FrontendMessageID.query.rawValue) { $0.writeCString(bytes: execution.parts[index].text) }
+            server.queue.push(PendingRequest(.simpleQuery, .fanOut))
+        }
         server.unnamedOwner = 0
         server.appendOutput(writer.bytes)
         server.flush()
@@ -188,6 +268,20 @@ extension ClientConnection {
             if execution.failure == nil { execution.failure = try? BackendMessage.ErrorFields.decode(from: &reader) }
         case .rowDescription:
             guard execution.failure == nil, let description = try? BackendMessage.RowDescription.decode(from: &reader) else { return }
+            if var extended = execution.extended, extended.answersDescribe, !extended.sentDescription {
+                // The client's Describe gets the merged columns before any row.
+                extended.sentDescription = true
+                execution.extended = extended
+                switch extended.plan.clientRowDescription(from: description) {
+                case .success(let clientDescription):
+                    var writer = WireWriter()
+                    clientDescription.encode(into: &writer)
+                    self.appendOutput(writer.bytes)
+                case .failure(let error):
+                    execution.failure = BackendMessage.ErrorFields(reporting: ProxyError(error.sqlState, .error, error.message))
+                    return
+                }
+            }
             switch execution.kind {
             case .read(var merger):
                 self.emit(merger.rowDescriptionReceived(shard: index, description), execution)

@@ -92,12 +92,22 @@ extension ClientConnection {
         var isComplete = false
         var offset = 0
         let view = buffer.bytes
+        /// The batch's messages, for a statement that may have to run on several shards.
+        var shape: [FrontendMessageID] = []
+        var parses: [FrontendMessage.RawParse] = []
+        var describesPortal = false
         scan: while let header = try? FrameHeader.parse(view, at: offset, limit: Int.max), header.frameSize <= view.count - offset {
             let frame = UnsafeRawBufferPointer(rebasing: view[offset..<(offset + header.frameSize)])
             offset += header.frameSize
+            if let id = FrontendMessageID(rawValue: header.id) { shape.append(id) }
             switch FrontendMessageID(rawValue: header.id) {
+            case .describe:
+                if frame.count > FrameHeader.size, frame[FrameHeader.size] == FrontendMessage.TargetKind.portal.rawValue {
+                    describesPortal = true
+                }
             case .parse:
                 guard let parse = Self.decode(frame, FrontendMessage.RawParse.decode) else { break scan }
+                parses.append(parse)
                 let analysis = self.analyzeStatement(parse.query)
                 parsed[parse.name] = analysis
                 parsedTypes[parse.name] = parse.parameterTypes
@@ -142,8 +152,31 @@ extension ClientConnection {
                 return .consumed
             case .success(let decision):
                 self.count(decision)
+                if case .several = decision.shards, decision.kind == .read, bound.count == 1,
+                    let (_, bind, types) = bound.first, Self.isSingleExecution(shape)
+                {
+                    let name = bind.statement
+                    let query = parses.last(where: { $0.name == name })?.query
+                        ?? (name.isEmpty ? self.unnamedStatement?.query : self.statements[name]?.query)
+                    if let query {
+                        for parse in parses { self.registerLocally(parse, analysis: parsed[parse.name] ?? analysis) }
+                        // The whole batch is answered here; the caller consumes its first message.
+                        let first = (try? FrameHeader.parse(view, at: 0, limit: Int.max))??.frameSize ?? 0
+                        self.inbound?.consume(offset - first)
+                        return self.startMultiShardRead(
+                            decision, statement: analysis, query: query, bind: bind, parameterTypes: types,
+                            answersParse: !parses.isEmpty, answersDescribe: describesPortal)
+                    }
+                }
+                if case .several(let targets) = decision.shards, bound.isEmpty, let first = targets.first {
+                    // Preparing or describing only: every shard has the same tables, so one of
+                    // them answers; the executions that follow run on all of them.
+                    cluster = first.cluster
+                    role = decision.target == .replica ? role : .primary
+                    continue
+                }
                 if case .several = decision.shards {
-                    // A statement for several shards runs as a simple query only.
+                    // Other statements for several shards run as simple queries only.
                     self.context.counters.recordRoutingError()
                     self.appendError(
                         ProxyError(
@@ -195,6 +228,27 @@ extension ClientConnection {
         self.retryFrames!.removeAll(keepingCapacity: true)
     }
 
+    /// Whether a batch is one statement run once: [Parse] Bind [Describe portal] Execute Sync.
+    static func isSingleExecution(_ shape: [FrontendMessageID]) -> Bool {
+        var rest = shape[...]
+        if rest.first == .parse { rest = rest.dropFirst() }
+        guard rest.first == .bind else { return false }
+        rest = rest.dropFirst()
+        if rest.first == .describe { rest = rest.dropFirst() }
+        return Array(rest) == [.execute, .sync]
+    }
+
+    /// A Parse answered without a server: the client's statement is recorded.
+    private func registerLocally(_ parse: FrontendMessage.RawParse, analysis: StatementAnalysis) {
+        if parse.name.isEmpty {
+            self.unnamedToken = self.context.makeID()
+            self.unnamedStatement = ClientStatement(id: 0, query: parse.query, parameterTypes: parse.parameterTypes, analysis: analysis)
+            return
+        }
+        let id = self.context.shared.statements.id(query: parse.query, parameterTypes: parse.parameterTypes).id
+        self.statements[parse.name] = ClientStatement(id: id, query: parse.query, parameterTypes: parse.parameterTypes, analysis: analysis)
+    }
+
     /// Finishes a shard choice that waits for Bind parameters, typed by the Parse parameter
     /// types (binary values need them) or by the key column's type.
     static func resolveShards(
@@ -202,8 +256,17 @@ extension ClientConnection {
         bind: FrontendMessage.Bind,
         parameterTypes: [Int32]
     ) -> Result<RouteDecision, RoutingError> {
-        // The values must stay put while the router reads them: copy them into one buffer
-        // that lives for the whole call.
+        Self.withParameters(bind, types: parameterTypes) { decision.resolvingShards($0) }
+    }
+
+    /// Calls `body` with a lookup of the Bind's parameters (`$n`, 1-based) as routing values. The
+    /// values are copied into one buffer that lives for the whole call, so they stay put while
+    /// the router reads them.
+    static func withParameters<Result>(
+        _ bind: FrontendMessage.Bind,
+        types parameterTypes: [Int32],
+        _ body: ((Int) -> ParameterValue?) -> Result
+    ) -> Result {
         let total = bind.parameters.reduce(0) { $0 + ($1?.count ?? 0) }
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
         defer { storage.deallocate() }
@@ -221,7 +284,7 @@ extension ClientConnection {
             ranges.append(offset..<(offset + parameter.count))
             offset += parameter.count
         }
-        return decision.resolvingShards { number in
+        return body { number in
             let index = number - 1
             guard index >= 0, index < ranges.count else { return nil }
             let type = index < parameterTypes.count ? UInt32(bitPattern: parameterTypes[index]) : 0
