@@ -92,10 +92,29 @@ extension Daemon: AdminOperations {
             ),
             clientList: reports.flatMap(\.clients).sorted { $0.id < $1.id },
             clusters: clusters,
-            pools: reports.flatMap(\.pools).sorted { ($0.cluster, $0.server, $0.user) < ($1.cluster, $1.server, $1.user) },
+            pools: Self.mergedPools(reports.flatMap(\.pools)),
             totals: StatsSnapshot.Totals(summing: clusters, routingErrors: counters.routingErrors),
             readsOnPrimaryByReason: counters.primaryReadsByReason
         )
+    }
+
+    /// One row per pool: each loop reports its share of a pool, whose size limit is shared.
+    static func mergedPools(_ rows: [PoolStats]) -> [PoolStats] {
+        var merged: [String: PoolStats] = [:]
+        var order: [String] = []
+        for row in rows {
+            let key = "\(row.cluster)\u{0}\(row.server)\u{0}\(row.user)\u{0}\(row.database)"
+            if var existing = merged[key] {
+                existing.active += row.active
+                existing.idle += row.idle
+                existing.waiting += row.waiting
+                merged[key] = existing
+            } else {
+                merged[key] = row
+                order.append(key)
+            }
+        }
+        return order.compactMap { merged[$0] }.sorted { ($0.cluster, $0.server, $0.user) < ($1.cluster, $1.server, $1.user) }
     }
 
     package func reload(_ completion: @escaping @Sendable (AdminOutcome) -> Void) {
@@ -157,6 +176,8 @@ extension LoopContext {
             } else {
                 self.pausedClusters.remove(cluster)
                 for client in self.pauseWaiters.removeValue(forKey: cluster) ?? [] where !client.isClosed {
+                    // The time held by PAUSE does not count against query_wait_timeout_ms.
+                    client.leaseDeadline = self.loop.now &+ UInt64(self.config.queryWaitTimeoutMs) * 1_000_000
                     client.retryLease()
                 }
             }

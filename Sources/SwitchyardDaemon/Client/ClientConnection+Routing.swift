@@ -189,7 +189,13 @@ extension ClientConnection {
                     self.isDiscardingUntilSync = true
                     return .consumed
                 }
-                if decision.target != .replica { role = .primary }
+                switch analysis.kind {
+                case .transaction(.begin(readOnly: true)), .transaction(.setTransaction(readOnly: true)):
+                    // A read-only transaction begun through the extended protocol runs on a replica.
+                    break
+                default:
+                    if decision.target != .replica { role = .primary }
+                }
                 if decision.kind == .write { self.unitWrites = true }
                 // `SET switchyard.*` through the extended protocol also reaches the server, where a
                 // dotted name is a harmless placeholder setting; the proxy applies it too.

@@ -15,6 +15,8 @@ enum SettingChange {
     case resetAll
     /// `DISCARD ALL`: settings, prepared statements, and whatever pinned the session.
     case discardAll
+    /// A savepoint: changes after it are undone by `ROLLBACK TO` it.
+    case savepoint(String)
 }
 
 extension ClientConnection {
@@ -28,6 +30,10 @@ extension ClientConnection {
         }
         for statement in analysis.statements {
             if !statement.pinning.isEmpty { self.isPinned = true }
+            if case .transaction(let command) = statement.kind {
+                self.noteSavepoint(command)
+                continue
+            }
             guard case .session(let command) = statement.kind else { continue }
             switch command {
             case .set(let name, isLocal: false):
@@ -44,6 +50,25 @@ extension ClientConnection {
             }
         }
         return false
+    }
+
+    /// SAVEPOINT marks the pending changes; ROLLBACK TO undoes those after the mark; RELEASE
+    /// keeps them.
+    private func noteSavepoint(_ command: TransactionCommand) {
+        switch command {
+        case .savepoint(let name):
+            self.pendingSettings.append(.savepoint(name))
+        case .rollbackToSavepoint(let name):
+            if let mark = self.pendingSettings.lastIndex(where: { if case .savepoint(name) = $0 { return true } else { return false } }) {
+                self.pendingSettings.removeSubrange((mark + 1)...)
+            }
+        case .releaseSavepoint(let name):
+            if let mark = self.pendingSettings.lastIndex(where: { if case .savepoint(name) = $0 { return true } else { return false } }) {
+                self.pendingSettings.remove(at: mark)
+            }
+        default:
+            break
+        }
     }
 
     /// `DEALLOCATE name` of the client's own protocol-level statement (or `DEALLOCATE ALL` with
@@ -88,7 +113,9 @@ extension ClientConnection {
             // Learn the primary's WAL position at this commit, on the same connection, before it
             // goes back to the pool; the answer arrives before the connection is released.
             var writer = WireWriter()
-            FrontendMessage.Query(sql: "SELECT pg_catalog.pg_current_wal_lsn()").encode(into: &writer)
+            // The insert position: with asynchronous commit the commit record may not be written yet,
+            // and the write position could be before it.
+            FrontendMessage.Query(sql: "SELECT pg_catalog.pg_current_wal_insert_lsn()").encode(into: &writer)
             server.appendOutput(writer.bytes)
             server.queue.push(PendingRequest(.simpleQuery, .probe))
             server.flush()
@@ -120,6 +147,8 @@ extension ClientConnection {
                 self.settings.reset(name)
             case .resetAll:
                 self.settings.resetAll()
+            case .savepoint:
+                break
             case .discardAll:
                 self.settings.resetAll()
                 self.statements.removeAll()

@@ -58,6 +58,8 @@ final class Pool {
     /// When the last connect attempt failed, and why, to pace retries and explain waits.
     private(set) var lastFailure: (time: UInt64, error: ServerLoginError)?
     private var isWanting = false
+    /// The pool's server left the configuration: connections close when released.
+    var isRetired = false
 
     /// Connect attempts after a failure wait this long.
     private static let retryDelay: UInt64 = 250_000_000
@@ -107,6 +109,11 @@ final class Pool {
     /// A connection came back: to the next waiter, to a loop that wants one, or to the idle list.
     func release(_ server: ServerConnection) {
         guard !server.isClosed else { return }
+        if self.isRetired || self.budget.openCount > self.budget.currentLimit {
+            // The server left the configuration, or pool_size shrank on reload.
+            server.terminate()
+            return
+        }
         server.phase = .idle
         server.idleSince = self.context.loop.now
         if let client = self.waiters.first {
@@ -234,9 +241,16 @@ final class Pool {
         server.handOverEpoch += 1
         server.deregister()
         self.openCount -= 1
-        let transfer = ServerTransfer(server)
         let key = self.key
-        self.context.shared.post(toLoop: index) { context in context.adoptServerConnection(transfer.take(), for: key) }
+        let context = self.context
+        // Posted only once this pass is over: methods of the connection may still be on this
+        // loop's stack (a release from inside its own input processing), and after the post the
+        // other loop owns it.
+        context.loop.afterPass {
+            server.releaseInboundIfEmpty()
+            let transfer = ServerTransfer(server)
+            context.shared.post(toLoop: index) { context in context.adoptServerConnection(transfer.take(), for: key) }
+        }
     }
 
     /// Takes in a connection handed over by another loop.

@@ -78,7 +78,6 @@ package final class Daemon: Sendable {
             "listening",
             metadata: ["listen": "\(runtime.listen)", "workers": "\(runtime.workers)", "config.path": "\(config.path)"]
         )
-        _ = daemon.notifier.ready(status: "listening on \(runtime.listen)")
         return daemon
     }
 
@@ -96,6 +95,8 @@ package final class Daemon: Sendable {
             sources.append(source)
         }
         self.signalSources = sources
+        // Ready only now: systemd may send SIGHUP or SIGTERM as soon as it hears READY=1.
+        _ = self.notifier.ready(status: "listening on \(self.shared.config.listen)")
     }
 
     /// Blocks until shutdown has finished.

@@ -60,6 +60,20 @@ final class LoopContext {
         self.config = config
         if rulesChanged { self.classifier = Self.makeClassifier(config) }
         self.rebuildTopologies()
+        // Pools follow the new sizes; pools of servers that left the configuration drain: idle
+        // connections close now, leased ones when their clients give them back.
+        for pool in self.pools.values {
+            let cluster = pool.origin.flatMap { config.clusters[$0.cluster] }
+            let stillConfigured = cluster?.servers.contains { $0.address == pool.key.address } ?? false
+            if let cluster, stillConfigured {
+                pool.budget.setLimit(cluster.poolSize)
+                pool.isRetired = false
+            } else if pool.origin != nil {
+                pool.isRetired = true
+                pool.closeIdle()
+                for client in pool.takeWaiters() { client.serverWentAway() }
+            }
+        }
     }
 
     /// Topologies for the configured clusters, keeping the health view of unchanged ones.
