@@ -120,6 +120,24 @@ struct ReadWriteRoutingTests {
         if onReplica { #expect(seen.count == 2, "read-only transactions ran on \(seen.map(split.name(of:)))") }
     }
 
+    /// libpq's PQexecParams sends BEGIN READ ONLY as Parse/Bind/Execute/Sync, as drivers that use
+    /// the extended protocol for everything (pgjdbc, asyncpg) do.
+    @Test(
+        "extended protocol: BEGIN READ ONLY runs on a replica",
+        .disabled("daemon bug: routeExtendedBatch sends a batch with BEGIN READ ONLY to the primary (only replica-target statements keep role .replica)"))
+    func extendedReadOnlyTransaction() throws {
+        let (split, client) = try setUp()
+        defer { client.close() }
+        for _ in 0..<4 {
+            _ = try client.execParams("BEGIN READ ONLY", params: [])
+            let first = try client.execParams("SELECT inet_server_port()", params: []).scalar
+            let second = try client.execParams("SELECT inet_server_port() FROM items WHERE note = $1", params: ["seed"]).scalar
+            _ = try client.execParams("COMMIT", params: [])
+            #expect(first == second)
+            #expect(split.replicaPorts.contains(first ?? ""), "ran on \(split.name(of: first))")
+        }
+    }
+
     @Test("a multi-statement query of reads only runs on a replica")
     func multiStatementReads() throws {
         let (split, client) = try setUp()
