@@ -19,6 +19,7 @@ struct ReadWriteSplitBalancingTests {
         let client = try split.fixture.connect()
         defer { client.close() }
         let counts = split.named(try split.ports(times: 200, on: client))
+        print("round_robin, 200 reads: \(counts.sorted { $0.key < $1.key })")
         #expect(counts["primary"] == nil, "\(counts)")
         #expect((80...120).contains(counts["replica1"] ?? 0), "\(counts)")
         #expect((80...120).contains(counts["replica2"] ?? 0), "\(counts)")
@@ -35,6 +36,7 @@ struct ReadWriteSplitBalancingTests {
         let client = try split.fixture.connect()
         defer { client.close() }
         let counts = split.named(try split.ports(times: 400, on: client))
+        print("round_robin, weights 3:1, 400 reads: \(counts.sorted { $0.key < $1.key })")
         #expect(counts["primary"] == nil, "\(counts)")
         #expect((260...340).contains(counts["replica1"] ?? 0), "\(counts)")
         #expect((60...140).contains(counts["replica2"] ?? 0), "\(counts)")
@@ -50,6 +52,7 @@ struct ReadWriteSplitBalancingTests {
         let client = try split.fixture.connect()
         defer { client.close() }
         let counts = split.named(try split.ports(times: 400, on: client))
+        print("random, 400 reads: \(counts.sorted { $0.key < $1.key })")
         #expect(counts["primary"] == nil, "\(counts)")
         #expect((140...260).contains(counts["replica1"] ?? 0), "\(counts)")
         #expect((140...260).contains(counts["replica2"] ?? 0), "\(counts)")
@@ -77,6 +80,7 @@ struct ReadWriteSplitBalancingTests {
         #expect(whileHeld == [other: 20], "\(split.named(whileHeld)) while \(split.name(of: held)) is busy")
         _ = try holder.exec("COMMIT")
         let afterwards = split.named(try split.ports(times: 40, on: reader))
+        print("least_connections: 20 reads while \(split.name(of: held)) is leased: \(split.named(whileHeld)); 40 after: \(afterwards.sorted { $0.key < $1.key })")
         #expect(afterwards["primary"] == nil, "\(afterwards)")
         #expect((afterwards["replica1"] ?? 0) >= 10 && (afterwards["replica2"] ?? 0) >= 10, "\(afterwards)")
     }
@@ -89,6 +93,7 @@ struct ReadWriteSplitBalancingTests {
         let client = try split.fixture.connect()
         defer { client.close() }
         let counts = split.named(try split.ports(times: 300, on: client))
+        print("primary_reads = always, 300 reads: \(counts.sorted { $0.key < $1.key })")
         for server in ["primary", "replica1", "replica2"] {
             #expect((60...140).contains(counts[server] ?? 0), "\(server): \(counts)")
         }
@@ -96,7 +101,7 @@ struct ReadWriteSplitBalancingTests {
 
     /// Both configured replicas are addresses where nothing listens: health checks mark them down.
     @Test(
-        "primary_reads = \"never\" with no usable replica: reads fail with 08006, writes still run",
+        "no usable replica: primary_reads = \"never\" fails reads with 08006, \"fallback\" reads the primary",
         arguments: ["never", "fallback"])
     func noUsableReplica(primaryReads: String) throws {
         var configuration = ProxyConfiguration(poolMode: "transaction", poolSize: 2, isolatedDatabase: false)

@@ -6,13 +6,16 @@ enum DriverScripts {
     /// prepares every statement (named, cached per connection). Queries cycle through three
     /// parameterized reads and an INSERT-then-SELECT transaction. Prints one JSON object:
     /// `queries`, `errors`, `wrong` (answers that differ from the expected), `samples` (the first
-    /// few problems).
+    /// few problems), `unfinished` (tasks still running after `argv[4]` seconds, and where).
+    /// `argv[5]`, when given, lists the query kinds to cycle through (digits 0-3; all by default).
     static let asyncpg = #"""
-        import asyncio, json, sys
+        import asyncio, json, os, sys
         import asyncpg
 
-        dsn, tasks, per_task = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-        summary = {"queries": 0, "errors": 0, "wrong": 0, "samples": []}
+        dsn, tasks, per_task, limit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+        summary = {"queries": 0, "errors": 0, "wrong": 0, "samples": [], "unfinished": []}
+        progress = {}
+        kinds = [int(k) for k in (sys.argv[5] if len(sys.argv) > 5 else "0123")]
 
         def problem(kind, text):
             summary[kind] += 1
@@ -20,11 +23,13 @@ enum DriverScripts {
                 summary["samples"].append(text)
 
         async def task(index):
+            progress[index] = "login"
             conn = await asyncpg.connect(dsn)
             try:
                 for i in range(per_task):
+                    progress[index] = i
                     try:
-                        kind = i % 4
+                        kind = kinds[i % len(kinds)]
                         if kind == 0:
                             got, want = await conn.fetchval("SELECT $1::int * 2", i), i * 2
                         elif kind == 1:
@@ -46,11 +51,18 @@ enum DriverScripts {
                     except Exception as error:
                         summary["queries"] += 1
                         problem("errors", f"task {index} query {i}: {type(error).__name__}: {error}")
+                progress.pop(index, None)
             finally:
                 await conn.close()
 
         async def main():
-            await asyncio.gather(*(task(index) for index in range(tasks)))
+            running = [asyncio.create_task(task(index)) for index in range(tasks)]
+            _, pending = await asyncio.wait(running, timeout=limit)
+            if pending:
+                # Stuck connections may not even close: report and leave at once.
+                summary["unfinished"] = sorted(f"task {t} at query {i}" for t, i in progress.items())
+                print(json.dumps(summary), flush=True)
+                os._exit(0)
 
         asyncio.run(main())
         print(json.dumps(summary))
