@@ -3,8 +3,34 @@
 /// What a `ProxyFixture` runs: `[proxy]` settings, `[[users]]`, and clusters in front of one server.
 ///
 /// Every configuration has cluster `main` (the client's own credentials, `pool_size`) with client
-/// database `app`; `clusters` adds more, each with a client database of the same name.
+/// database `app`; `clusters` adds more, each with a client database of the same name. Cluster
+/// `main` may also have `replicas` of the fixture's primary, for read/write split tests.
 package struct ProxyConfiguration: Sendable {
+    /// A replica server of cluster `main` and its `weight`.
+    package struct Replica: Sendable {
+        /// The server; `nil` for an address where nothing listens (a replica that is never usable).
+        package var server: LocalPostgres?
+        package var host: String
+        package var port: Int
+        package var weight: Int
+
+        /// A running replica of the fixture's primary.
+        package init(_ server: LocalPostgres, weight: Int = 1) {
+            self.server = server
+            self.host = server.host
+            self.port = server.port
+            self.weight = weight
+        }
+
+        /// A configured replica at `host:port`, whatever runs there (usually nothing).
+        package init(host: String = "127.0.0.1", port: Int, weight: Int = 1) {
+            self.server = nil
+            self.host = host
+            self.port = port
+            self.weight = weight
+        }
+    }
+
     /// A `[[users]]` entry: `password` is plaintext, an md5 secret or a SCRAM secret, as configured.
     package struct User: Sendable {
         package var name: String
@@ -43,6 +69,14 @@ package struct ProxyConfiguration: Sendable {
     /// Whether the server side gets a database of its own (see `ProxyFixture`); otherwise the
     /// shared database `app`.
     package var isolatedDatabase: Bool
+    /// Replicas of cluster `main` after its primary, in this order (`[]`: the primary alone).
+    package var replicas: [Replica] = []
+    /// `weight` of cluster `main`'s primary (it takes reads with `primary_reads = "always"`).
+    package var primaryWeight: Int?
+    /// More `[databases.app]` keys, values as TOML text (`"\"lsn\""`, `"500"`).
+    package var databaseSettings: [String: String] = [:]
+    /// More `[health]` keys, values as TOML text (`"200"`).
+    package var healthSettings: [String: String] = [:]
 
     package init(
         poolMode: String = "transaction",
@@ -77,11 +111,12 @@ package struct ProxyConfiguration: Sendable {
         proxy.merge(proxySettings) { $1 }
         var lines = ["[proxy]"]
         lines += proxy.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
-        lines += [
-            "", "[health]",
-            "user = \(quoted(LocalPostgres.superuser))",
-            "password = \(quoted(LocalPostgres.superuserPassword))",
+        var health = [
+            "user": quoted(LocalPostgres.superuser),
+            "password": quoted(LocalPostgres.superuserPassword),
         ]
+        health.merge(healthSettings) { $1 }
+        lines += ["", "[health]"] + health.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         for user in users {
             lines += ["", "[[users]]", "name = \(quoted(user.name))", "password = \(quoted(user.password))"]
         }
@@ -98,8 +133,22 @@ package struct ProxyConfiguration: Sendable {
                 "port = \(server.port)",
                 "role = \"primary\"",
             ]
-            let database = cluster.name == "main" ? TestUser.database : cluster.name
-            lines += ["", "[databases.\(database)]", "cluster = \(quoted(cluster.name))"]
+            guard cluster.name == "main" else {
+                lines += ["", "[databases.\(cluster.name)]", "cluster = \(quoted(cluster.name))"]
+                continue
+            }
+            if let primaryWeight { lines.append("weight = \(primaryWeight)") }
+            for replica in replicas {
+                lines += [
+                    "", "[[clusters.main.servers]]",
+                    "host = \(quoted(replica.host))",
+                    "port = \(replica.port)",
+                    "role = \"replica\"",
+                    "weight = \(replica.weight)",
+                ]
+            }
+            lines += ["", "[databases.\(TestUser.database)]", "cluster = \"main\""]
+            lines += databaseSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         }
         return lines.joined(separator: "\n") + "\n"
     }

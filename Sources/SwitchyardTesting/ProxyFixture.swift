@@ -33,12 +33,27 @@ package final class ProxyFixture: Sendable {
     }
 
     /// Creates the server database (if isolated) and starts the proxy.
-    package static func start(_ configuration: ProxyConfiguration = ProxyConfiguration()) throws -> ProxyFixture {
-        let primary = try TestCluster.shared.primary()
+    ///
+    /// - Parameter primary: the server of every cluster (and the primary of `main`, whose
+    ///   `replicas` replicate it); `nil` for the shared primary. A new database is waited for on
+    ///   every running replica, so that the proxy's reads find it there.
+    package static func start(
+        _ configuration: ProxyConfiguration = ProxyConfiguration(),
+        primary: LocalPostgres? = nil
+    ) throws -> ProxyFixture {
+        let primary = try primary ?? TestCluster.shared.primary()
         var database = TestUser.database
         if configuration.isolatedDatabase {
             database = "proxy_\(UInt32.random(in: 0...UInt32.max))"
             try primary.createDatabase(name: database, owner: TestUser.app.name)
+            do {
+                for case let replica? in configuration.replicas.map(\.server) where replica.isRunning {
+                    try replica.waitUntilCaughtUp(with: primary)
+                }
+            } catch {
+                try? dropDatabase(database, on: primary)
+                throw error
+            }
         }
         let port = try freePort()
         do {
@@ -109,6 +124,18 @@ package final class ProxyFixture: Sendable {
         extra: [String: String] = [:]
     ) throws -> PGConnection {
         try PGConnection(directConninfo(user: user, password: password, extra: extra))
+    }
+
+    /// Connects straight to `server` (a replica of the primary, say), to the database behind the proxy.
+    package func connectDirect(
+        to server: LocalPostgres,
+        user: String = TestUser.app.name,
+        password: String? = TestUser.app.password
+    ) throws -> PGConnection {
+        try PGConnection(
+            Self.conninfo(
+                host: server.host, port: server.port, user: user, password: password, database: serverDatabase,
+                extra: [:]))
     }
 
     /// `psql`/`pgbench` arguments that reach the proxy as `user`, database `app`.

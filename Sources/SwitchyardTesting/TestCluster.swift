@@ -101,7 +101,12 @@ package final class TestCluster: Sendable {
     /// A new cluster of its own (primary with the test roles, and `replicas` replicas) for a test
     /// that stops, promotes or reconfigures servers. The caller should `stop()` the returned
     /// topology in a `defer`.
-    package func startThrowawayCluster(replicas: Int) throws -> (topology: LocalTopology, cluster: LocalCluster) {
+    ///
+    /// - Parameter replicaOptions: options of replica `i` (an apply delay, say), when given.
+    package func startThrowawayCluster(
+        replicas: Int,
+        replicaOptions: [ReplicaOptions] = []
+    ) throws -> (topology: LocalTopology, cluster: LocalCluster) {
         var logger = Logger(label: "switchyard.test-cluster")
         logger.logLevel = .warning
         let topology = try LocalTopology(logger: logger)
@@ -109,7 +114,9 @@ package final class TestCluster: Sendable {
             let primary = try topology.startServer(name: "primary", options: Self.serverOptions)
             try TestUser.install(on: primary)
             let replicaServers = try (0..<replicas).map { index in
-                try topology.startReplica(of: primary, name: "replica\(index + 1)")
+                try topology.startReplica(
+                    of: primary, name: "replica\(index + 1)",
+                    options: index < replicaOptions.count ? replicaOptions[index] : ReplicaOptions())
             }
             return (topology, LocalCluster(name: "throwaway", primary: primary, replicas: replicaServers))
         } catch {
