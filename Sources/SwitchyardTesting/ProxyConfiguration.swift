@@ -3,17 +3,44 @@
 /// What a `ProxyFixture` runs: `[proxy]` settings, `[[users]]`, and clusters in front of one server.
 ///
 /// Every configuration has cluster `main` (the client's own credentials, `pool_size`) with client
-/// database `app`; `clusters` adds more, each with a client database of the same name.
+/// database `app`; `clusters` adds more, each with a client database of the same name unless it
+/// says otherwise. By default every cluster has the fixture's server as its only server;
+/// `mainServers` and `Cluster.servers` name others (replicas, a second server).
 package struct ProxyConfiguration: Sendable {
     /// A `[[users]]` entry: `password` is plaintext, an md5 secret or a SCRAM secret, as configured.
     package struct User: Sendable {
         package var name: String
         package var password: String
+        /// `admin = true`: may use the admin console (database `switchyard`).
+        package var isAdmin: Bool
 
-        package init(name: String, password: String) {
+        package init(name: String, password: String, isAdmin: Bool = false) {
             self.name = name
             self.password = password
+            self.isAdmin = isAdmin
         }
+    }
+
+    /// A `[[clusters.X.servers]]` entry.
+    package struct Server: Sendable, Equatable {
+        package var host: String
+        package var port: Int
+        /// `"primary"` or `"replica"`.
+        package var role: String
+
+        package init(host: String, port: Int, role: String) {
+            self.host = host
+            self.port = port
+            self.role = role
+        }
+
+        /// `server` with the given role.
+        package init(_ server: LocalPostgres, role: String) {
+            self.init(host: server.host, port: server.port, role: role)
+        }
+
+        /// `host:port`, as stats and metrics name a server.
+        package var address: String { "\(host):\(port)" }
     }
 
     /// An extra cluster (and client database of the same name) on the same server.
@@ -23,12 +50,40 @@ package struct ProxyConfiguration: Sendable {
         package var serverUser: String?
         package var serverPassword: String
         package var poolSize: Int
+        /// The servers; `nil` for the fixture's server alone, as primary.
+        package var servers: [Server]?
+        /// The database on the servers; `nil` for the fixture's server database.
+        package var database: String?
+        /// Whether clients get a database of the cluster's name (`[databases.NAME]`).
+        package var hasClientDatabase: Bool
 
-        package init(name: String, serverUser: String?, serverPassword: String = "", poolSize: Int = 4) {
+        package init(
+            name: String,
+            serverUser: String?,
+            serverPassword: String = "",
+            poolSize: Int = 4,
+            servers: [Server]? = nil,
+            database: String? = nil,
+            hasClientDatabase: Bool = true
+        ) {
             self.name = name
             self.serverUser = serverUser
             self.serverPassword = serverPassword
             self.poolSize = poolSize
+            self.servers = servers
+            self.database = database
+            self.hasClientDatabase = hasClientDatabase
+        }
+    }
+
+    /// A `[[databases.app.routes]]` entry: tables (globs) that live on another cluster.
+    package struct Route: Sendable {
+        package var tables: [String]
+        package var cluster: String
+
+        package init(tables: [String], cluster: String) {
+            self.tables = tables
+            self.cluster = cluster
         }
     }
 
@@ -43,6 +98,16 @@ package struct ProxyConfiguration: Sendable {
     /// Whether the server side gets a database of its own (see `ProxyFixture`); otherwise the
     /// shared database `app`.
     package var isolatedDatabase: Bool
+    /// The servers of cluster `main`; `nil` for the fixture's server alone, as primary.
+    package var mainServers: [Server]?
+    /// The admin port (`admin_listen = "127.0.0.1:PORT"`); `nil` leaves it disabled.
+    package var adminPort: Int?
+    /// More `[health]` keys, values as TOML text.
+    package var healthSettings: [String: String]
+    /// More keys of `[databases.app]`, values as TOML text (`"false"`, `"\"none\""`).
+    package var databaseSettings: [String: String]
+    /// `[[databases.app.routes]]`, in order.
+    package var routes: [Route]
 
     package init(
         poolMode: String = "transaction",
@@ -50,7 +115,12 @@ package struct ProxyConfiguration: Sendable {
         users: [User] = ProxyConfiguration.plaintextTestUsers,
         clusters: [Cluster] = [],
         proxySettings: [String: String] = [:],
-        isolatedDatabase: Bool = true
+        isolatedDatabase: Bool = true,
+        mainServers: [Server]? = nil,
+        adminPort: Int? = nil,
+        healthSettings: [String: String] = [:],
+        databaseSettings: [String: String] = [:],
+        routes: [Route] = []
     ) {
         self.poolMode = poolMode
         self.poolSize = poolSize
@@ -58,6 +128,11 @@ package struct ProxyConfiguration: Sendable {
         self.clusters = clusters
         self.proxySettings = proxySettings
         self.isolatedDatabase = isolatedDatabase
+        self.mainServers = mainServers
+        self.adminPort = adminPort
+        self.healthSettings = healthSettings
+        self.databaseSettings = databaseSettings
+        self.routes = routes
     }
 
     /// Every `TestUser` with its plaintext password.
@@ -70,7 +145,7 @@ package struct ProxyConfiguration: Sendable {
     package func toml(port: Int, server: LocalPostgres, serverDatabase: String) -> String {
         var proxy: [String: String] = [
             "listen": quoted("127.0.0.1:\(port)"),
-            "admin_listen": quoted(""),
+            "admin_listen": quoted(adminPort.map { "127.0.0.1:\($0)" } ?? ""),
             "pool_mode": quoted(poolMode),
             "log_level": quoted("info"),
         ]
@@ -82,24 +157,41 @@ package struct ProxyConfiguration: Sendable {
             "user = \(quoted(LocalPostgres.superuser))",
             "password = \(quoted(LocalPostgres.superuserPassword))",
         ]
+        lines += healthSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         for user in users {
             lines += ["", "[[users]]", "name = \(quoted(user.name))", "password = \(quoted(user.password))"]
+            if user.isAdmin { lines.append("admin = true") }
         }
-        let all = [Cluster(name: "main", serverUser: nil, poolSize: poolSize)] + clusters
+        let fixtureServer = [Server(server, role: "primary")]
+        let all = [Cluster(name: "main", serverUser: nil, poolSize: poolSize, servers: mainServers)] + clusters
         for cluster in all {
             lines += [
                 "", "[clusters.\(cluster.name)]",
-                "database = \(quoted(serverDatabase))",
+                "database = \(quoted(cluster.database ?? serverDatabase))",
                 "user = \(quoted(cluster.serverUser ?? ""))",
                 "password = \(quoted(cluster.serverUser == nil ? "" : cluster.serverPassword))",
                 "pool_size = \(cluster.poolSize)",
-                "", "[[clusters.\(cluster.name).servers]]",
-                "host = \(quoted(server.host))",
-                "port = \(server.port)",
-                "role = \"primary\"",
             ]
+            for entry in cluster.servers ?? fixtureServer {
+                lines += [
+                    "", "[[clusters.\(cluster.name).servers]]",
+                    "host = \(quoted(entry.host))",
+                    "port = \(entry.port)",
+                    "role = \(quoted(entry.role))",
+                ]
+            }
+            guard cluster.name == "main" || cluster.hasClientDatabase else { continue }
             let database = cluster.name == "main" ? TestUser.database : cluster.name
             lines += ["", "[databases.\(database)]", "cluster = \(quoted(cluster.name))"]
+            guard cluster.name == "main" else { continue }
+            lines += databaseSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
+            for route in routes {
+                lines += [
+                    "", "[[databases.\(database).routes]]",
+                    "tables = [\(route.tables.map(quoted).joined(separator: ", "))]",
+                    "cluster = \(quoted(route.cluster))",
+                ]
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
