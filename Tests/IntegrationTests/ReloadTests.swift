@@ -198,9 +198,8 @@ struct ReloadTests {
     /// to 6, the four waiting ones get connections; lowered to 1, the idle extra connections close.
     @Test(
         "a reload that changes pool_size: a larger pool serves waiting clients, a smaller one closes extras",
-        .disabled(
-            "daemon bug: LoopContext.apply never updates existing pools; PoolBudget.setLimit is never called, so "
-                + "every pool keeps the pool_size it was created with"))
+        .disabled("daemon bug: LoopContext.apply never updates existing pools; PoolBudget.setLimit is never called, so every pool keeps the pool_size it was created with")
+    )
     func poolSizesFollowAReload() throws {
         let adminPort = try freePort()
         var configuration = ProxyConfiguration(
@@ -235,9 +234,8 @@ struct ReloadTests {
     /// SPEC §6: "servers that left the config are drained and closed".
     @Test(
         "a replica removed by a reload: reads move to the other one, its server connections are closed",
-        .disabled(
-            "daemon bug: LoopContext.apply rebuilds topologies but keeps the pools of servers that left the "
-                + "config, whose idle server connections stay open"))
+        .disabled("daemon bug: LoopContext.apply rebuilds topologies but keeps the pools of servers that left the config, whose idle server connections stay open")
+    )
     func aRemovedServerIsClosed() throws {
         let cluster = TestCluster.shared
         let primary = try cluster.primary()
@@ -402,9 +400,8 @@ struct ReloadTests {
     /// not die of the signal's default action.
     @Test(
         "SIGHUP right after READY=1 reloads the daemon instead of killing it",
-        .disabled(
-            "daemon bug: Daemon.start sends READY=1 before RunCommand.run calls installSignalHandlers, so a "
-                + "SIGHUP or SIGTERM arriving in between kills the process (2 of 10 starts here)"))
+        .disabled("daemon bug: Daemon.start sends READY=1 before RunCommand.run calls installSignalHandlers, so a SIGHUP or SIGTERM arriving in between kills the process (2 of 10 starts here)")
+    )
     func signalRightAfterReady() throws {
         for attempt in 0..<10 {
             let socket = try NotifySocket(abstract: false)
