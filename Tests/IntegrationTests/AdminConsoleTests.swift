@@ -44,6 +44,13 @@ struct AdminConsoleTests {
                         + replicas.map { ProxyConfiguration.Server($0, role: "replica") },
                     healthSettings: ["interval_ms": "300"]
                 ))
+            do {
+                // Reads go to the replicas: they must have the fixture's new database first.
+                for replica in replicas { try replica.waitUntilCaughtUp(with: primary) }
+            } catch {
+                fixture.stop()
+                throw error
+            }
             return Setup(fixture: fixture, primary: primary, replicas: replicas, adminPassword: adminPassword, token: token)
         }
 
