@@ -3,8 +3,10 @@
 /// What a `ProxyFixture` runs: `[proxy]` settings, `[[users]]`, and clusters in front of one server.
 ///
 /// Every configuration has cluster `main` (the client's own credentials, `pool_size`) with client
-/// database `app`; `clusters` adds more, each with a client database of the same name. Cluster
-/// `main` may also have `replicas` of the fixture's primary, for read/write split tests.
+/// database `app`; `clusters` adds more, each with a client database of the same name unless it
+/// says otherwise. By default every cluster has the fixture's server as its only server;
+/// `mainServers` and `Cluster.servers` name others. Cluster `main` may instead have `replicas` of
+/// the fixture's primary, for read/write split tests.
 package struct ProxyConfiguration: Sendable {
     /// A replica server of cluster `main` and its `weight`.
     package struct Replica: Sendable {
@@ -35,11 +37,39 @@ package struct ProxyConfiguration: Sendable {
     package struct User: Sendable {
         package var name: String
         package var password: String
+        /// `admin = true`: may use the admin console (database `switchyard`).
+        package var isAdmin: Bool
 
-        package init(name: String, password: String) {
+        package init(name: String, password: String, isAdmin: Bool = false) {
             self.name = name
             self.password = password
+            self.isAdmin = isAdmin
         }
+    }
+
+    /// A `[[clusters.X.servers]]` entry.
+    package struct Server: Sendable, Equatable {
+        package var host: String
+        package var port: Int
+        /// `"primary"` or `"replica"`.
+        package var role: String
+        /// `weight`; `nil` leaves the default.
+        package var weight: Int?
+
+        package init(host: String, port: Int, role: String, weight: Int? = nil) {
+            self.host = host
+            self.port = port
+            self.role = role
+            self.weight = weight
+        }
+
+        /// `server` with the given role.
+        package init(_ server: LocalPostgres, role: String) {
+            self.init(host: server.host, port: server.port, role: role)
+        }
+
+        /// `host:port`, as stats and metrics name a server.
+        package var address: String { "\(host):\(port)" }
     }
 
     /// An extra cluster (and client database of the same name) on the same server.
@@ -49,12 +79,40 @@ package struct ProxyConfiguration: Sendable {
         package var serverUser: String?
         package var serverPassword: String
         package var poolSize: Int
+        /// The servers; `nil` for the fixture's server alone, as primary.
+        package var servers: [Server]?
+        /// The database on the servers; `nil` for the fixture's server database.
+        package var database: String?
+        /// Whether clients get a database of the cluster's name (`[databases.NAME]`).
+        package var hasClientDatabase: Bool
 
-        package init(name: String, serverUser: String?, serverPassword: String = "", poolSize: Int = 4) {
+        package init(
+            name: String,
+            serverUser: String?,
+            serverPassword: String = "",
+            poolSize: Int = 4,
+            servers: [Server]? = nil,
+            database: String? = nil,
+            hasClientDatabase: Bool = true
+        ) {
             self.name = name
             self.serverUser = serverUser
             self.serverPassword = serverPassword
             self.poolSize = poolSize
+            self.servers = servers
+            self.database = database
+            self.hasClientDatabase = hasClientDatabase
+        }
+    }
+
+    /// A `[[databases.app.routes]]` entry: tables (globs) that live on another cluster.
+    package struct Route: Sendable {
+        package var tables: [String]
+        package var cluster: String
+
+        package init(tables: [String], cluster: String) {
+            self.tables = tables
+            self.cluster = cluster
         }
     }
 
@@ -70,13 +128,20 @@ package struct ProxyConfiguration: Sendable {
     /// shared database `app`.
     package var isolatedDatabase: Bool
     /// Replicas of cluster `main` after its primary, in this order (`[]`: the primary alone).
+    /// Ignored when `mainServers` is set.
     package var replicas: [Replica] = []
     /// `weight` of cluster `main`'s primary (it takes reads with `primary_reads = "always"`).
     package var primaryWeight: Int?
-    /// More `[databases.app]` keys, values as TOML text (`"\"lsn\""`, `"500"`).
-    package var databaseSettings: [String: String] = [:]
+    /// The servers of cluster `main`; `nil` for the fixture's server as primary (plus `replicas`).
+    package var mainServers: [Server]?
+    /// The admin port (`admin_listen = "127.0.0.1:PORT"`); `nil` leaves it disabled.
+    package var adminPort: Int?
     /// More `[health]` keys, values as TOML text (`"200"`).
-    package var healthSettings: [String: String] = [:]
+    package var healthSettings: [String: String]
+    /// More keys of `[databases.app]`, values as TOML text (`"false"`, `"\"lsn\""`).
+    package var databaseSettings: [String: String]
+    /// `[[databases.app.routes]]`, in order.
+    package var routes: [Route]
 
     package init(
         poolMode: String = "transaction",
@@ -84,7 +149,12 @@ package struct ProxyConfiguration: Sendable {
         users: [User] = ProxyConfiguration.plaintextTestUsers,
         clusters: [Cluster] = [],
         proxySettings: [String: String] = [:],
-        isolatedDatabase: Bool = true
+        isolatedDatabase: Bool = true,
+        mainServers: [Server]? = nil,
+        adminPort: Int? = nil,
+        healthSettings: [String: String] = [:],
+        databaseSettings: [String: String] = [:],
+        routes: [Route] = []
     ) {
         self.poolMode = poolMode
         self.poolSize = poolSize
@@ -92,6 +162,11 @@ package struct ProxyConfiguration: Sendable {
         self.clusters = clusters
         self.proxySettings = proxySettings
         self.isolatedDatabase = isolatedDatabase
+        self.mainServers = mainServers
+        self.adminPort = adminPort
+        self.healthSettings = healthSettings
+        self.databaseSettings = databaseSettings
+        self.routes = routes
     }
 
     /// Every `TestUser` with its plaintext password.
@@ -104,7 +179,7 @@ package struct ProxyConfiguration: Sendable {
     package func toml(port: Int, server: LocalPostgres, serverDatabase: String) -> String {
         var proxy: [String: String] = [
             "listen": quoted("127.0.0.1:\(port)"),
-            "admin_listen": quoted(""),
+            "admin_listen": quoted(adminPort.map { "127.0.0.1:\($0)" } ?? ""),
             "pool_mode": quoted(poolMode),
             "log_level": quoted("info"),
         ]
@@ -119,36 +194,47 @@ package struct ProxyConfiguration: Sendable {
         lines += ["", "[health]"] + health.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         for user in users {
             lines += ["", "[[users]]", "name = \(quoted(user.name))", "password = \(quoted(user.password))"]
+            if user.isAdmin { lines.append("admin = true") }
         }
-        let all = [Cluster(name: "main", serverUser: nil, poolSize: poolSize)] + clusters
+        let fixtureServer = [Server(server, role: "primary")]
+        let all = [Cluster(name: "main", serverUser: nil, poolSize: poolSize, servers: mainServers)] + clusters
         for cluster in all {
             lines += [
                 "", "[clusters.\(cluster.name)]",
-                "database = \(quoted(serverDatabase))",
+                "database = \(quoted(cluster.database ?? serverDatabase))",
                 "user = \(quoted(cluster.serverUser ?? ""))",
                 "password = \(quoted(cluster.serverUser == nil ? "" : cluster.serverPassword))",
                 "pool_size = \(cluster.poolSize)",
-                "", "[[clusters.\(cluster.name).servers]]",
-                "host = \(quoted(server.host))",
-                "port = \(server.port)",
-                "role = \"primary\"",
             ]
-            guard cluster.name == "main" else {
-                lines += ["", "[databases.\(cluster.name)]", "cluster = \(quoted(cluster.name))"]
-                continue
+            var servers = cluster.servers ?? fixtureServer
+            if cluster.name == "main" && cluster.servers == nil {
+                servers += replicas.map { Server(host: $0.host, port: $0.port, role: "replica", weight: $0.weight) }
             }
-            if let primaryWeight { lines.append("weight = \(primaryWeight)") }
-            for replica in replicas {
+            for (index, entry) in servers.enumerated() {
                 lines += [
-                    "", "[[clusters.main.servers]]",
-                    "host = \(quoted(replica.host))",
-                    "port = \(replica.port)",
-                    "role = \"replica\"",
-                    "weight = \(replica.weight)",
+                    "", "[[clusters.\(cluster.name).servers]]",
+                    "host = \(quoted(entry.host))",
+                    "port = \(entry.port)",
+                    "role = \(quoted(entry.role))",
+                ]
+                if let weight = entry.weight {
+                    lines.append("weight = \(weight)")
+                } else if cluster.name == "main" && index == 0 && cluster.servers == nil, let primaryWeight {
+                    lines.append("weight = \(primaryWeight)")
+                }
+            }
+            guard cluster.name == "main" || cluster.hasClientDatabase else { continue }
+            let database = cluster.name == "main" ? TestUser.database : cluster.name
+            lines += ["", "[databases.\(database)]", "cluster = \(quoted(cluster.name))"]
+            guard cluster.name == "main" else { continue }
+            lines += databaseSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
+            for route in routes {
+                lines += [
+                    "", "[[databases.\(database).routes]]",
+                    "tables = [\(route.tables.map(quoted).joined(separator: ", "))]",
+                    "cluster = \(quoted(route.cluster))",
                 ]
             }
-            lines += ["", "[databases.\(TestUser.database)]", "cluster = \"main\""]
-            lines += databaseSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
         }
         return lines.joined(separator: "\n") + "\n"
     }

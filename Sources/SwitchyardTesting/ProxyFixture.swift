@@ -32,14 +32,16 @@ package final class ProxyFixture: Sendable {
         self.serverDatabase = serverDatabase
     }
 
-    /// Creates the server database (if isolated) and starts the proxy.
+    /// Creates the server database (if isolated) and starts the proxy, with `environment` added to
+    /// its environment (`NOTIFY_SOCKET`, say).
     ///
     /// - Parameter primary: the server of every cluster (and the primary of `main`, whose
     ///   `replicas` replicate it); `nil` for the shared primary. A new database is waited for on
     ///   every running replica, so that the proxy's reads find it there.
     package static func start(
         _ configuration: ProxyConfiguration = ProxyConfiguration(),
-        primary: LocalPostgres? = nil
+        primary: LocalPostgres? = nil,
+        environment: [String: String] = [:]
     ) throws -> ProxyFixture {
         let primary = try primary ?? TestCluster.shared.primary()
         var database = TestUser.database
@@ -58,7 +60,8 @@ package final class ProxyFixture: Sendable {
         let port = try freePort()
         do {
             let proxy = try ProxyProcess.start(
-                config: configuration.toml(port: port, server: primary, serverDatabase: database), port: port)
+                config: configuration.toml(port: port, server: primary, serverDatabase: database), port: port,
+                environment: environment)
             return ProxyFixture(proxy: proxy, primary: primary, configuration: configuration, serverDatabase: database)
         } catch {
             if configuration.isolatedDatabase { try? dropDatabase(database, on: primary) }
@@ -81,6 +84,21 @@ package final class ProxyFixture: Sendable {
 
     private static func dropDatabase(_ name: String, on server: LocalPostgres) throws {
         try server.query("DROP DATABASE IF EXISTS \(SQLQuoting.identifier(name)) WITH (FORCE);")
+    }
+
+    /// The admin port of the configuration the proxy started with; `nil` when it has none.
+    package var adminPort: Int? { configuration.adminPort }
+
+    /// The configuration file text for `configuration` with this fixture's client port and server
+    /// database.
+    package func configText(_ configuration: ProxyConfiguration) -> String {
+        configuration.toml(port: port, server: primary, serverDatabase: serverDatabase)
+    }
+
+    /// Replaces the configuration file with `configuration` and sends SIGHUP. The fixture keeps the
+    /// configuration it started with (`stop()` drops the database that one made).
+    package func reload(_ configuration: ProxyConfiguration) throws {
+        try proxy.reload(config: configText(configuration))
     }
 
     // MARK: - Connecting
