@@ -297,8 +297,7 @@ struct AdminPortTests {
     /// A pool's budget (pool_size) is shared by every event loop, so operators expect one row per
     /// pool, as PgBouncer's SHOW POOLS gives, with the connections of all loops in it.
     @Test(
-        "each pool is listed once in /stats and SHOW POOLS, with the connections of every loop",
-        .disabled("daemon bug: Daemon.snapshot(from:) concatenates each loop's PoolStats (the flatMap over reports in Daemon+AdminOperations.swift) instead of merging them by cluster, server, user and database, so a pool served by two loops is listed twice, each row with the whole max_size")
+        "each pool is listed once in /stats and SHOW POOLS, with the connections of every loop"
     )
     func poolsAreListedOnce() throws {
         let adminPort = try freePort()

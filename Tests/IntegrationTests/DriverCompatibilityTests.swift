@@ -63,8 +63,7 @@ struct DriverCompatibilityTests {
     /// loops while 50 clients compete for 5 of them.
     @Test(
         "asyncpg: 50 tasks, 10,000 prepared queries with parameters over pool_size 5, no errors",
-        .enabled(if: asyncpgPython != nil, "asyncpg is not installed: pip install asyncpg"),
-        .disabled("daemon bug: a server connection handed to another loop (Pool.handOver from ServerConnection.processInput) is still read on the giving loop: misframed bytes reach servers, clients hang, heap corruption"))
+        .enabled(if: asyncpgPython != nil, "asyncpg is not installed: pip install asyncpg"))
     func asyncpgDefaultWorkers() throws {
         try runAsyncpg(workers: nil)
     }
@@ -179,8 +178,7 @@ struct DriverCompatibilityTests {
     /// `BEGIN READ ONLY` sent through the extended protocol with the first statement.
     @Test(
         "JDBC: a read-only transaction runs on a replica",
-        .enabled(if: jdbcJar != nil && java != nil, "the JDBC driver is not installed: apt-get install libpostgresql-jdbc-java"),
-        .disabled("daemon bug: BEGIN READ ONLY through the extended protocol goes to the primary (routeExtendedBatch)"))
+        .enabled(if: jdbcJar != nil && java != nil, "the JDBC driver is not installed: apt-get install libpostgresql-jdbc-java"))
     func jdbcReadOnly() throws {
         let split = try SplitProxy.start(poolSize: 2)
         defer { split.stop() }

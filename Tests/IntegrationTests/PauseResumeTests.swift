@@ -158,8 +158,7 @@ struct PauseResumeTests {
     /// The daemon holds paused work "until RESUME, however long" (ClientConnection.lease); the wait
     /// for a server connection after RESUME is a new wait, and query_wait_timeout_ms applies to it.
     @Test(
-        "clients held longer than query_wait_timeout_ms by PAUSE still run after RESUME",
-        .disabled("daemon bug: ClientConnection.retryLease keeps the leaseDeadline set before the pause, so after RESUME every client that must queue for a pool connection fails at once with 57014 (3 of 4 here)")
+        "clients held longer than query_wait_timeout_ms by PAUSE still run after RESUME"
     )
     func pauseLongerThanTheWaitTimeout() throws {
         let (fixture, _) = try Self.start(poolSize: 1, proxySettings: ["query_wait_timeout_ms": "1000"])

@@ -100,8 +100,7 @@ struct ReadAfterWriteTests {
     }
 
     @Test(
-        "lsn: every read right after an asynchronously committed write sees it, 10,000 times",
-        .disabled("daemon bug: the lsn capture uses pg_current_wal_lsn(), which can be behind the commit record of an asynchronous commit"))
+        "lsn: every read right after an asynchronously committed write sees it, 10,000 times")
     func readYourWritesAsynchronousCommit() throws {
         try runReadYourWrites(mode: "lsn", synchronousCommit: nil)
     }
@@ -141,8 +140,7 @@ struct ReadAfterWriteTests {
     /// that replayed up to that position lacks the row. A pause of 5 ms lets the capture finish
     /// before the SELECT is routed (otherwise the SELECT follows the INSERT on the primary).
     @Test(
-        "lsn: a read a moment after an asynchronously committed write sees it",
-        .disabled("daemon bug: the lsn capture uses pg_current_wal_lsn(), which can be behind the commit record of an asynchronous commit"))
+        "lsn: a read a moment after an asynchronously committed write sees it")
     func lsnAfterAsynchronousCommit() throws {
         let split = try start(mode: "lsn")
         defer { split.stop() }

@@ -123,8 +123,7 @@ struct ReadWriteRoutingTests {
     /// libpq's PQexecParams sends BEGIN READ ONLY as Parse/Bind/Execute/Sync, as drivers that use
     /// the extended protocol for everything (pgjdbc, asyncpg) do.
     @Test(
-        "extended protocol: BEGIN READ ONLY runs on a replica",
-        .disabled("daemon bug: routeExtendedBatch sends a batch with BEGIN READ ONLY to the primary (only replica-target statements keep role .replica)"))
+        "extended protocol: BEGIN READ ONLY runs on a replica")
     func extendedReadOnlyTransaction() throws {
         let (split, client) = try setUp()
         defer { client.close() }

@@ -113,7 +113,6 @@ struct SessionStateInterleavingTests {
     /// ROLLBACK TO SAVEPOINT undoes a SET made after the savepoint; RELEASE keeps it.
     @Test(
         "a SET undone by ROLLBACK TO SAVEPOINT does not persist",
-        .disabled("daemon bug: a committed transaction's SETs are all kept, also those undone by ROLLBACK TO SAVEPOINT (applySettingChanges)"),
         arguments: [false, true])
     func savepoints(withReplicas: Bool) throws {
         let fixture: ProxyFixture

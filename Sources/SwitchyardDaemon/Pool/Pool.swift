@@ -278,6 +278,15 @@ final class Pool {
         for server in idle { server.terminate() }
     }
 
+    /// Closes idle connections while the pool has more open than its (reloaded) limit; leased
+    /// ones close when they come back (`release`).
+    func shrinkToLimit() {
+        while self.budget.openCount > self.budget.currentLimit, let oldest = self.idle.first {
+            self.idle.removeFirst()
+            oldest.terminate()
+        }
+    }
+
     // MARK: - Janitor
 
     /// Fails waiters whose wait ran out, retries connects, and closes connections idle too long.

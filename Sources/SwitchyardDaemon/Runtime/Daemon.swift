@@ -13,6 +13,17 @@ package enum SwitchyardVersion {
     package static let current = "0.1.0"
 }
 
+/// The write end of the signal pipe, set once before any handler is installed.
+private nonisolated(unsafe) var signalPipeWriteEnd: Int32 = -1
+
+/// The signal handler: async-signal-safe, it only writes the signal number into the pipe.
+private func forwardSignalToPipe(_ number: Int32) {
+    let saved = errno
+    var byte = UInt8(truncatingIfNeeded: number)
+    _ = write(signalPipeWriteEnd, &byte, 1)
+    errno = saved
+}
+
 /// The running proxy: `workers` loops, each with its own listener on the client address.
 package final class Daemon: Sendable {
     package let shared: DaemonShared
@@ -20,7 +31,7 @@ package final class Daemon: Sendable {
     private let done = DispatchSemaphore(value: 0)
     let control = DispatchQueue(label: "switchyard.control")
     /// Written once by `installSignalHandlers` before any signal can arrive; kept only to stay alive.
-    private nonisolated(unsafe) var signalSources: [any DispatchSourceSignal] = []
+    private nonisolated(unsafe) var signalSources: [any DispatchSourceRead] = []
     private let stoppedLoops = Atomic<Int>(0)
     let isShuttingDown = Atomic<Bool>(false)
     let loadedConfig: Mutex<Config>
@@ -82,19 +93,44 @@ package final class Daemon: Sendable {
     }
 
     /// Handles SIGTERM/SIGINT (graceful shutdown) and SIGHUP (reload) from now on.
+    ///
+    /// The handlers are installed with sigaction before this returns, so no signal sent after
+    /// READY=1 is lost or kills the process: each handler writes the signal number into a pipe,
+    /// and a read source on the control queue acts on it (the pipe keeps signals that arrive
+    /// before the source is listening).
     package func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: self.control)
-            source.setEventHandler { [self] in
-                if number == SIGHUP { _ = self.reloadNow() } else { self.shutdown() }
-            }
-            source.activate()
-            sources.append(source)
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            self.shared.logger.critical("cannot create the signal pipe: \(String(cString: strerror(errno)))")
+            exit(1)
         }
-        self.signalSources = sources
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        signalPipeWriteEnd = fds[1]
+        let readEnd = fds[0]
+        for number in [SIGTERM, SIGINT, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = forwardSignalToPipe
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(number, &action, nil)
+        }
+        let source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: self.control)
+        source.setEventHandler { [self] in
+            var numbers = [UInt8](repeating: 0, count: 64)
+            while true {
+                let count = numbers.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                guard count > 0 else { break }
+                for number in numbers[0..<count] {
+                    if Int32(number) == SIGHUP { _ = self.reloadNow() } else { self.shutdown() }
+                }
+            }
+        }
+        source.activate()
+        self.signalSources = [source]
         // Ready only now: systemd may send SIGHUP or SIGTERM as soon as it hears READY=1.
         _ = self.notifier.ready(status: "listening on \(self.shared.config.listen)")
     }

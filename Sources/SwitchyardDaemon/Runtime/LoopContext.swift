@@ -68,6 +68,7 @@ final class LoopContext {
             if let cluster, stillConfigured {
                 pool.budget.setLimit(cluster.poolSize)
                 pool.isRetired = false
+                pool.shrinkToLimit()
             } else if pool.origin != nil {
                 pool.isRetired = true
                 pool.closeIdle()
