@@ -176,14 +176,9 @@ struct ReadAfterWriteTests {
     }
 
     /// The acceptance asks that in lsn mode most reads of the insert-then-select loop run on a
-    /// replica once it has caught up. The proxy learns replay positions only from health checks
-    /// (every interval_ms), and a SELECT that arrives while the proxy still reads the write's WAL
-    /// position follows the INSERT on the primary's connection without being routed.
-    @Test(
-        "lsn: most reads right after a write still run on a replica",
-        .disabled(
-            "daemon limitation: replay positions come only from health checks every interval_ms, and a read sent while the write's LSN is being read follows it on the primary (measured: 2 of 10,000 reads on replicas)"
-        ))
+    /// replica once it has caught up: a replica whose last health check is older than the write
+    /// is asked whether it replayed the write's position before the read goes there.
+    @Test("lsn: most reads right after a write still run on a replica")
     func lsnReadsMostlyOnReplicas() throws {
         let split = try start(mode: "lsn")
         defer { split.stop() }

@@ -132,7 +132,7 @@ extension ClientConnection {
         if self.commit != nil {
             self.commitProbeAnswered(text)
         } else if self.isCheckingCatchUp {
-            self.catchUpConfirmed = text == "t"
+            self.catchUpReplayed = LSN.parse(text)
         } else if let position = LSN.parse(text) {
             self.lastWritePosition = position
         }

@@ -120,7 +120,8 @@ final class ClientConnection: Connection {
     var isCheckingCatchUp = false
     /// The WAL position after a write is being fetched; the client's input waits for it.
     var isCapturingPosition = false
-    var catchUpConfirmed = false
+    /// The replay position the checked replica reported (`nil` until it answers).
+    var catchUpReplayed: UInt64?
     /// A statement running on several shards, while it runs.
     var multiShard: MultiShardExecution?
     /// The servers of a transaction that spans clusters, the first one first (empty otherwise).

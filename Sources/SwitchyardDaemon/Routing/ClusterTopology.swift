@@ -10,6 +10,8 @@ struct ClusterTopology {
     var balancer = ReplicaBalancer()
     /// Replay positions replicas confirmed to this loop between health checks, by server index.
     var confirmedPositions: [Int: UInt64] = [:]
+    /// When a replica last failed a catch-up check (loop time), by server index.
+    var catchUpMisses: [Int: UInt64] = [:]
 
     init(entry: ClusterEntry, view: ClusterView) {
         self.entry = entry

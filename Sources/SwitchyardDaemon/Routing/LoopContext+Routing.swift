@@ -22,6 +22,9 @@ enum ServerChoice {
 }
 
 extension LoopContext {
+    /// How long a replica that failed a catch-up check is not asked again.
+    static let catchUpMissPauseNs: UInt64 = 50_000_000
+
     /// Picks the server for `target` on behalf of `client`.
     func chooseServer(for target: LeaseTarget, client: ClientConnection) -> ServerChoice {
         guard var topology = self.topologies[target.cluster] else {
@@ -87,12 +90,24 @@ extension LoopContext {
             if let chosen = topology.balancer.choose(among: candidates, method: method, random: &random) {
                 return .server(chosen, primaryReason: chosen == view.primary ? .primaryReadsAlways : nil)
             }
-            if let required = requiredPosition,
-                let chosen = topology.balancer.choose(among: lagging, method: method, random: &random)
-            {
-                // Positions from health checks are up to interval_ms old; the replica has most
-                // likely replayed the write by now: ask it (waiting a few milliseconds at most).
-                return .catchUp(chosen, position: required)
+            if let required = requiredPosition {
+                // Positions from health checks are up to interval_ms old; the replica furthest
+                // ahead has most likely replayed the write by now: ask it (waiting a few
+                // milliseconds at most). One that missed a check moments ago is left alone.
+                let now = self.loop.now
+                let askable = lagging.filter { candidate in
+                    guard let missed = topology.catchUpMisses[candidate.server] else { return true }
+                    return now &- missed > Self.catchUpMissPauseNs
+                }
+                let known = { (index: Int) in
+                    max(view.servers[index].walPosition ?? 0, topology.confirmedPositions[index] ?? 0)
+                }
+                if let furthest = askable.map({ known($0.server) }).max() {
+                    let leaders = askable.filter { known($0.server) == furthest }
+                    if let chosen = topology.balancer.choose(among: leaders, method: method, random: &random) {
+                        return .catchUp(chosen, position: required)
+                    }
+                }
             }
             if database.primaryReads == .never {
                 return .failed(
@@ -115,10 +130,16 @@ extension LoopContext {
         }
     }
 
-    /// A replica confirmed it replayed `position`; remembered until the health view moves past it.
-    func confirmPosition(cluster: String, server: Int, position: UInt64) {
+    /// A replica answered a catch-up check with its replay position: remembered until the health
+    /// view moves past it. One that had not reached the position is not asked again for a moment.
+    func catchUpAnswered(cluster: String, server: Int, replayed: UInt64, reached: Bool) {
         guard var topology = self.topologies[cluster] else { return }
-        topology.confirmedPositions[server] = max(topology.confirmedPositions[server] ?? 0, position)
+        topology.confirmedPositions[server] = max(topology.confirmedPositions[server] ?? 0, replayed)
+        if reached {
+            topology.catchUpMisses[server] = nil
+        } else {
+            topology.catchUpMisses[server] = self.loop.now
+        }
         self.topologies[cluster] = topology
     }
 
