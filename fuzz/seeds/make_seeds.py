@@ -30,7 +30,8 @@ SEEDS = os.path.join(ROOT, "fuzz/seeds")
 USER = "fuzz"
 PASSWORD = "fuzz-password"
 SALT = bytes(range(16))
-ITERATIONS = 4096
+ITERATIONS = 4096  # the frontend target's secret, as PostgreSQL derives it
+BACKEND_ITERATIONS = 16  # BackendTarget.scramIterations: the backend target skips costly server-firsts
 FRONTEND_SERVER_NONCE = base64.b64encode(bytes(range(100, 118)))
 BACKEND_CLIENT_NONCE = base64.b64encode(bytes(range(200, 218)))
 MD5_SALT = bytes([0x93, 0x0F, 0x2C, 0x71])
@@ -74,14 +75,14 @@ def authentication(code, data=b""):
 
 # -- SCRAM-SHA-256 (RFC 5802 section 3), PostgreSQL dialect: empty user name, no binding ------
 
-def scram_login(client_nonce, server_nonce):
+def scram_login(client_nonce, server_nonce, iterations):
     """Returns (client_first, server_first, client_final, server_final) for PASSWORD/SALT."""
     client_first_bare = b"n=,r=" + client_nonce
     client_first = b"n,," + client_first_bare
-    server_first = b"r=" + client_nonce + server_nonce + b",s=" + base64.b64encode(SALT) + b",i=" + str(ITERATIONS).encode()
+    server_first = b"r=" + client_nonce + server_nonce + b",s=" + base64.b64encode(SALT) + b",i=" + str(iterations).encode()
     without_proof = b"c=" + base64.b64encode(b"n,,") + b",r=" + client_nonce + server_nonce
     auth_message = client_first_bare + b"," + server_first + b"," + without_proof
-    salted = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), SALT, ITERATIONS)
+    salted = hashlib.pbkdf2_hmac("sha256", PASSWORD.encode(), SALT, iterations)
     client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
     stored_key = hashlib.sha256(client_key).digest()
     signature = hmac.new(stored_key, auth_message, hashlib.sha256).digest()
@@ -120,7 +121,7 @@ def frontend():
                 write("frontend", stem, b"\x01" + data)
 
     client_nonce = b"rOprNGfwEbeRWgbNEkqO"
-    client_first, _, client_final, _ = scram_login(client_nonce, FRONTEND_SERVER_NONCE)
+    client_first, _, client_final, _ = scram_login(client_nonce, FRONTEND_SERVER_NONCE, ITERATIONS)
     stream = (startup(USER, "app")
               + message("p", cstring("SCRAM-SHA-256") + struct.pack(">i", len(client_first)) + client_first)
               + message("p", client_final)
@@ -147,7 +148,7 @@ def backend():
             write("backend", stem, b"\x00" + data)
 
     server_nonce = b"3rfcNHYJY1ZVvWVs7j"
-    _, server_first, _, server_final = scram_login(BACKEND_CLIENT_NONCE, server_nonce)
+    _, server_first, _, server_final = scram_login(BACKEND_CLIENT_NONCE, server_nonce, BACKEND_ITERATIONS)
     after_login = (authentication(0) + message("S", cstring("server_version") + cstring("15.18"))
                    + message("S", cstring("client_encoding") + cstring("UTF8"))
                    + message("K", struct.pack(">ii", 4242, 0x5EC2E7)) + message("Z", b"I"))
