@@ -8,6 +8,8 @@ import SwitchyardTesting
 import Synchronization
 import Testing
 
+/// Resident-size bounds hold for normal builds; under AddressSanitizer they are skipped (see
+/// `AddressSanitizer.isActive`) and everything else is checked.
 @Suite("Proxy under overload", .serialized)
 struct ProxyOverloadTests {
     /// `app_md5` with an md5 secret: logins that cost the test no PBKDF2, for crowds of clients.
@@ -142,7 +144,7 @@ struct ProxyOverloadTests {
         #expect(
             try waitUntil(timeout: 5) { Self.openDescriptors(fixture.proxy.pid) <= descriptorsBefore },
             "descriptors \(descriptorsBefore) -> \(Self.openDescriptors(fixture.proxy.pid))")
-        #expect(rssAfter - rssBefore <= 4 * 1024, "RSS \(rssBefore) kB -> \(rssAfter) kB")
+        #expect(AddressSanitizer.isActive || rssAfter - rssBefore <= 4 * 1024, "RSS \(rssBefore) kB -> \(rssAfter) kB")
         #expect(sleeperErrors.withLock { $0 }.isEmpty, "\(sleeperErrors.withLock { $0 })")
         #expect(roundsDuringFlood > 0)
         #expect(fixture.proxy.isRunning)
@@ -201,7 +203,7 @@ struct ProxyOverloadTests {
         let quietMedian = Self.percentile(quiet, 0.5)
         let crowdedMedian = Self.percentile(crowded, 0.5)
         #expect(crowdedMedian <= max(3 * quietMedian, quietMedian + 2), "median \(quietMedian) ms -> \(crowdedMedian) ms")
-        #expect(perClient <= 16 * 1024, "\(Int(perClient)) bytes of RSS per idle client")
+        #expect(AddressSanitizer.isActive || perClient <= 16 * 1024, "\(Int(perClient)) bytes of RSS per idle client")
 
         // Every idle client is still served.
         let served = clients.prefix(20).filter { client in
@@ -289,6 +291,7 @@ struct ProxyOverloadTests {
         usleep(500_000)
         let rssBefore = try #require(fixture.residentKilobytes())
         let descriptorsBefore = Self.openDescriptors(fixture.proxy.pid)
+        let backendsBefore = try fixture.serverBackendCount()
         let total = Int(Double(target) * seconds)
         let result = storm(total: total, rate: target, threads: 16)
         let rate = Double(total) / result.elapsed
@@ -298,10 +301,12 @@ struct ProxyOverloadTests {
 
         usleep(500_000)
         let rssAfter = try #require(fixture.residentKilobytes())
+        // Pools may have grown during the storm: their server connections are counted on the server.
+        let poolGrowth = try fixture.serverBackendCount() - backendsBefore
         #expect(
-            try waitUntil(timeout: 10) { Self.openDescriptors(fixture.proxy.pid) <= descriptorsBefore },
-            "descriptors \(descriptorsBefore) -> \(Self.openDescriptors(fixture.proxy.pid))")
-        #expect(rssAfter - rssBefore <= 8 * 1024, "RSS \(rssBefore) kB -> \(rssAfter) kB")
+            try waitUntil(timeout: 10) { Self.openDescriptors(fixture.proxy.pid) <= descriptorsBefore + poolGrowth },
+            "descriptors \(descriptorsBefore) -> \(Self.openDescriptors(fixture.proxy.pid)), \(poolGrowth) more server connections")
+        #expect(AddressSanitizer.isActive || rssAfter - rssBefore <= 8 * 1024, "RSS \(rssBefore) kB -> \(rssAfter) kB")
         #expect(try fixture.serverBackendCount() <= 4 + 8, "server connections beyond the pools")
         let after = try PGConnection(conninfo)
         defer { after.close() }
@@ -349,7 +354,7 @@ struct ProxyOverloadTests {
             rssPeak = max(rssPeak, fixture.residentKilobytes() ?? 0)
             usleep(100_000)
         }
-        #expect(rssPeak - rssBefore <= 24 * 1024, "RSS \(rssBefore) kB -> \(rssPeak) kB while the client did not read")
+        #expect(AddressSanitizer.isActive || rssPeak - rssBefore <= 24 * 1024, "RSS \(rssBefore) kB -> \(rssPeak) kB while the client did not read")
 
         // Others go on meanwhile, large answers included.
         let others = concurrently(3) { index in
@@ -414,7 +419,7 @@ struct ProxyOverloadTests {
         }
         usleep(1_000_000)
         let rssHeld = try #require(fixture.residentKilobytes())
-        #expect(rssHeld - rssBefore <= 16 * 1024, "RSS \(rssBefore) kB -> \(rssHeld) kB")
+        #expect(AddressSanitizer.isActive || rssHeld - rssBefore <= 16 * 1024, "RSS \(rssBefore) kB -> \(rssHeld) kB")
         #expect(try bystander.exec("SELECT 'unaffected'").scalar == "unaffected")
         for client in clients { client.close() }
         usleep(500_000)
