@@ -13,7 +13,8 @@ import Synchronization
 /// answered as a primary), its housekeeping (`SET`, `RESET`, `DISCARD`, `current_setting`), and
 /// whatever `query` scripts. SSLRequest and GSSENCRequest are answered `N`.
 ///
-/// Each connection runs on a thread of its own with blocking reads; `stop()` closes everything.
+/// Each connection runs on a thread of its own with blocking reads; `stop()` closes everything
+/// (the threads keep the server alive until then).
 package final class FakePostgresServer: Sendable {
     /// One connection as the scripts see it.
     package struct Session: Sendable, Equatable {
@@ -58,17 +59,16 @@ package final class FakePostgresServer: Sendable {
         thread.start()
     }
 
-    deinit { stop() }
-
     /// Stops accepting and closes every connection.
     package func stop() {
-        let descriptors = state.withLock { state -> [Int32] in
-            guard !state.isStopped else { return [] }
+        // Under the lock: a connection's thread forgets its descriptor under it before closing it,
+        // so no descriptor shut down here can have been closed and reused meanwhile.
+        // The accept loop closes the listener once shutdown wakes it.
+        state.withLock { state in
+            guard !state.isStopped else { return }
             state.isStopped = true
-            return [listener] + Array(state.open.values)
+            for descriptor in [listener] + Array(state.open.values) { shutdown(descriptor, Int32(SHUT_RDWR)) }
         }
-        for descriptor in descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
-        if !descriptors.isEmpty { close(listener) }
     }
 
     // MARK: - Observing
@@ -129,6 +129,7 @@ package final class FakePostgresServer: Sendable {
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let descriptor = accept(listener, nil, nil)
             if descriptor < 0 {
