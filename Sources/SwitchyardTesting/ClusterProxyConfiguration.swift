@@ -37,6 +37,8 @@ package struct ClusterProxyConfiguration: Sendable {
     package var healthSettings: [String: String]
     /// More `[databases.app]` keys, values as TOML text.
     package var databaseSettings: [String: String]
+    /// The `[[users]]` besides the admin user: every `TestUser` unless told otherwise.
+    package var users: [ProxyConfiguration.User] = ProxyConfiguration.plaintextTestUsers
 
     /// A proxy in front of every server of `cluster`, as it is now (primary first).
     package init(
@@ -48,9 +50,24 @@ package struct ClusterProxyConfiguration: Sendable {
         healthSettings: [String: String] = ["interval_ms": "1000"],
         databaseSettings: [String: String] = [:]
     ) {
-        self.servers =
-            [Server(host: cluster.primary.host, port: cluster.primary.port, role: "primary")]
-            + cluster.replicas.map { Server(host: $0.host, port: $0.port, role: "replica") }
+        self.init(
+            servers: [Server(host: cluster.primary.host, port: cluster.primary.port, role: "primary")]
+                + cluster.replicas.map { Server(host: $0.host, port: $0.port, role: "replica") },
+            serverDatabase: serverDatabase, poolMode: poolMode, poolSize: poolSize, proxySettings: proxySettings,
+            healthSettings: healthSettings, databaseSettings: databaseSettings)
+    }
+
+    /// A proxy in front of `servers` (a fake server, say), in configured order.
+    package init(
+        servers: [Server],
+        serverDatabase: String = TestUser.database,
+        poolMode: String = "transaction",
+        poolSize: Int = 10,
+        proxySettings: [String: String] = [:],
+        healthSettings: [String: String] = ["interval_ms": "1000"],
+        databaseSettings: [String: String] = [:]
+    ) {
+        self.servers = servers
         self.serverDatabase = serverDatabase
         self.poolMode = poolMode
         self.poolSize = poolSize
@@ -75,7 +92,7 @@ package struct ClusterProxyConfiguration: Sendable {
         ]
         health.merge(healthSettings) { $1 }
         var lines = ["[proxy]"] + Self.keyLines(proxy) + ["", "[health]"] + Self.keyLines(health)
-        for user in ProxyConfiguration.plaintextTestUsers {
+        for user in users {
             lines += ["", "[[users]]", "name = \(Self.quoted(user.name))", "password = \(Self.quoted(user.password))"]
         }
         lines += [

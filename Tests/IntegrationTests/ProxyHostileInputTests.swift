@@ -268,7 +268,8 @@ struct ProxyHostileInputTests {
             "\(bystanderErrors.withLock { $0 })\n\(fixture.proxy.output().suffix(3000))")
         #expect(answered.load(ordering: .relaxed) > 20)
         #expect(fixture.proxy.isRunning, "\(fixture.proxy.output().suffix(2000))")
-        #expect(after - before <= 16 * 1024, "RSS grew from \(before) kB to \(after) kB")
+        // AddressSanitizer's quarantine keeps freed memory resident: no bound there.
+        #expect(AddressSanitizer.isActive || after - before <= 16 * 1024, "RSS grew from \(before) kB to \(after) kB")
         let fresh = try fixture.connect()
         defer { fresh.close() }
         #expect(try fresh.exec("SELECT 'still serving'").scalar == "still serving")
