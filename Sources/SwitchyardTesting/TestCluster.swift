@@ -125,6 +125,28 @@ package final class TestCluster: Sendable {
         }
     }
 
+    /// A new single server of its own (with the test roles and database `app`), its settings the
+    /// shared servers' ones changed by `configure` (`max_prepared_transactions = 0`, say). The
+    /// caller should `stop()` the returned topology in a `defer`.
+    package func startThrowawayServer(
+        name: String = "server",
+        configure: (inout LocalPostgresOptions) -> Void = { _ in }
+    ) throws -> (topology: LocalTopology, server: LocalPostgres) {
+        var logger = Logger(label: "switchyard.test-cluster")
+        logger.logLevel = .warning
+        let topology = try LocalTopology(logger: logger)
+        do {
+            var options = Self.serverOptions
+            configure(&options)
+            let server = try topology.startServer(name: name, options: options)
+            try TestUser.install(on: server)
+            return (topology, server)
+        } catch {
+            topology.stop()
+            throw error
+        }
+    }
+
     private func startPrimary(name: String) throws -> LocalPostgres {
         let server = try topology().startServer(name: name, options: Self.serverOptions)
         try TestUser.install(on: server)
