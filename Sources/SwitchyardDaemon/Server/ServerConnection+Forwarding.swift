@@ -231,7 +231,7 @@ extension ServerConnection {
     /// The fields of an ErrorResponse or NoticeResponse body when it is one PostgreSQL could have
     /// sent: terminated, with the severity, SQLSTATE and message it always includes ("Error and
     /// Notice Message Fields"). Anything less is a broken server, whose text is not passed on.
-    static func wellFormedFields(_ body: UnsafeRawBufferPointer) -> BackendMessage.ErrorFields? {
+    private static func wellFormedFields(_ body: UnsafeRawBufferPointer) -> BackendMessage.ErrorFields? {
         var reader = WireReader(body)
         guard let fields = try? BackendMessage.ErrorFields.decode(from: &reader),
             fields[BackendMessage.ErrorFields.severity] != nil, fields.sqlState != nil, fields.message != nil
