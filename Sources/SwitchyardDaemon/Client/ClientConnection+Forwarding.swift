@@ -26,6 +26,17 @@ extension ClientConnection {
         let limit = self.context.config.maxMessageBytes
         while !self.isClosed && !self.isReadPaused && !self.isWaitingForLease {
             let view = buffer.readableView
+            guard let type = view.first else { return }
+            // PostgreSQL refuses an unknown type byte as soon as it reads it, before the length:
+            // a body that will never come (a StartupMessage read as type 0) is not waited for.
+            switch FrontendMessageID(rawValue: type) {
+            case .password, nil:
+                self.fail(ProxyError(.protocolViolation, .fatal, WireDecodingError.unknownMessageType(type).message))
+                return
+            case .bind, .close, .copyData, .copyDone, .copyFail, .describe, .execute, .flush, .functionCall, .parse, .query,
+                .sync, .terminate:
+                break
+            }
             let header: FrameHeader
             do {
                 guard let parsed = try FrameHeader.parse(view, at: 0, limit: limit) else { return }
@@ -71,6 +82,8 @@ extension ClientConnection {
         case .terminate:
             self.close()
             return .stop
+        case .sync where frame.count != FrameHeader.size, .flush where frame.count != FrameHeader.size:
+            return self.refuseBody()
         case .sync:
             // Nothing runs anywhere: answer the Sync here.
             self.isDiscardingUntilSync = false
@@ -102,6 +115,13 @@ extension ClientConnection {
             self.fail(ProxyError(.protocolViolation, .fatal, "invalid frontend message type \(id)"))
             return .stop
         }
+    }
+
+    /// Sync and Flush have no body; PostgreSQL raises 08P01 for one that has (pq_getmsgend).
+    /// The proxy makes it FATAL, as it does every malformed message.
+    private func refuseBody() -> Step {
+        self.fail(ProxyError(.protocolViolation, .fatal, "invalid message format"))
+        return .stop
     }
 
     /// Close of a named statement needs no server: the server's copy stays cached for reuse.
@@ -168,6 +188,8 @@ extension ClientConnection {
             server.appendOutput(frame)
             server.queue.push(PendingRequest(.execute))
             self.isInExtendedBatch = true
+        case .sync where frame.count != FrameHeader.size, .flush where frame.count != FrameHeader.size:
+            return self.refuseBody()
         case .sync:
             server.appendOutput(frame)
             server.queue.push(PendingRequest(.sync))

@@ -45,16 +45,27 @@ extension ClientConnection {
         let packet: StartupPacket
         do {
             packet = try StartupPacket.decode(header: header, body: UnsafeRawBufferPointer(rebasing: view[8..<header.length]))
+        } catch .unknownStartupCode(let code) {
+            // PostgreSQL checks the major version before it reads the parameters.
+            self.fail(Self.unsupportedProtocol(code))
+            return false
         } catch {
             self.fail(ProxyError(.protocolViolation, .fatal, "invalid startup packet: \(error.message)"))
             return false
         }
         buffer.consume(header.length)
         switch packet {
+        case .sslRequest where self.hasNegotiatedSSL, .gssEncRequest where self.hasNegotiatedGSS:
+            // Encryption is negotiated once each way: PostgreSQL then reads the request as a
+            // StartupMessage of protocol 1234.5679 (or .5680), which it does not support.
+            self.fail(Self.unsupportedProtocol(header.code))
+            return false
         case .sslRequest:
+            self.hasNegotiatedSSL = true
             return self.sslRequestReceived(buffer)
         case .gssEncRequest:
             // No GSSAPI encryption here: 'N', and the client continues in plaintext (or TLS).
+            self.hasNegotiatedGSS = true
             _ = [UInt8(ascii: "N")].withUnsafeBytes { self.send($0) }
             return true
         case .cancel(let request):
@@ -70,11 +81,6 @@ extension ClientConnection {
     /// Answers SSLRequest: `S` and a TLS handshake when client_tls allows it and a certificate is
     /// configured, else `N`. Returns whether more startup input may follow.
     private func sslRequestReceived(_ buffer: IOBuffer) -> Bool {
-        guard self.tls == nil else {
-            // SSLRequest inside TLS: PostgreSQL reads it as a startup packet of an unknown version.
-            self.fail(ProxyError(.featureNotSupported, .fatal, "unsupported frontend protocol 1234.5679: server supports 3.0 to 3.0"))
-            return false
-        }
         guard let context = self.context.config.clientTLS.acceptingContext else {
             _ = [UInt8(ascii: "N")].withUnsafeBytes { self.send($0) }
             return true
@@ -105,7 +111,16 @@ extension ClientConnection {
             return false
         }
         self.tls = session
+        // Inside TLS, PostgreSQL takes no GSSENCRequest either.
+        self.hasNegotiatedGSS = true
         return true
+    }
+
+    /// PostgreSQL's answer to a StartupMessage whose major protocol version is not 3.
+    static func unsupportedProtocol(_ version: UInt32) -> ProxyError {
+        ProxyError(
+            .featureNotSupported, .fatal,
+            "unsupported frontend protocol \(version >> 16).\(version & 0xFFFF): server supports 3.0 to 3.0")
     }
 
     private func startupReceived(_ message: StartupMessage) {
@@ -120,10 +135,6 @@ extension ClientConnection {
                     hint: "Connect with sslmode=require or stricter."
                 )
             )
-            return
-        }
-        guard message.protocolVersion >> 16 == 3 else {
-            self.fail(ProxyError(.featureNotSupported, .fatal, "unsupported frontend protocol \(message.protocolVersion >> 16).\(message.protocolVersion & 0xFFFF)"))
             return
         }
         guard let user = message.value(of: "user"), !user.isEmpty else {

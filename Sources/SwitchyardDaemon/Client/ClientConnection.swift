@@ -41,6 +41,9 @@ final class ClientConnection: Connection {
     let connectedAt: UInt64
     /// Refused at accept time for exceeding max_client_connections; told so after its startup packet.
     var isOverLimit = false
+    /// SSLRequest, and GSSENCRequest, were answered: as in PostgreSQL, each is answered once.
+    var hasNegotiatedSSL = false
+    var hasNegotiatedGSS = false
 
     // MARK: Identity
     var userName = ""

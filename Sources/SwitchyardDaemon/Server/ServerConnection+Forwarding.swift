@@ -38,9 +38,12 @@ extension ServerConnection {
             let header: FrameHeader
             do {
                 guard let parsed = try FrameHeader.parse(view, at: cursor, limit: Int(Int32.max)) else { break }
+                // The type and the length it allows, from the header alone: a broken server is
+                // dropped now rather than waited for.
+                try parsed.checkBackend()
                 header = parsed
             } catch {
-                failure = "invalid message from server: \(error.message)"
+                failure = Self.describe(error, type: view[cursor])
                 break
             }
             let available = view.count - cursor
@@ -61,16 +64,29 @@ extension ServerConnection {
                 break
             }
             let body = UnsafeRawBufferPointer(rebasing: view[(cursor + FrameHeader.size)..<(cursor + header.frameSize)])
+            // What the server says of itself is checked before it changes anything: the request
+            // a ReadyForQuery ends stays pending, so the client still gets its answer when the
+            // connection is dropped.
+            var errorFields: BackendMessage.ErrorFields?
+            if id == BackendMessageID.readyForQuery.rawValue {
+                guard TransactionStatus(rawValue: body[0]) != nil else {
+                    failure = "invalid ReadyForQuery status \(body[0]) from server"
+                    break frames
+                }
+            } else if id == BackendMessageID.errorResponse.rawValue || id == BackendMessageID.noticeResponse.rawValue {
+                guard let fields = Self.wellFormedFields(body) else {
+                    failure = "malformed \(id == BackendMessageID.errorResponse.rawValue ? "ErrorResponse" : "NoticeResponse") from server"
+                    break frames
+                }
+                errorFields = fields
+            }
             var drop = false
             switch BackendMessageID(rawValue: id) {
             case .notificationResponse:
                 drop = self.queue.headDisposition == .swallow
             case .noticeResponse:
                 drop = self.queue.headDisposition == .swallow
-                var reader = WireReader(body)
-                if let fields = try? BackendMessage.ErrorFields.decode(from: &reader), let code = fields.sqlState,
-                    code.code.hasPrefix("57P")
-                {
+                if let fields = errorFields, let code = fields.sqlState, code.code.hasPrefix("57P") {
                     // The server's warning that it is going down (immediate shutdown, crash): the
                     // connection is about to close, and the client hears of that as 08006, or not
                     // at all when its read is retried elsewhere.
@@ -110,11 +126,8 @@ extension ServerConnection {
                     sawReadyForQuery = true
                 }
             default:
-                if id == BackendMessageID.errorResponse.rawValue {
-                    var reader = WireReader(body)
-                    if let fields = try? BackendMessage.ErrorFields.decode(from: &reader),
-                        fields.severityText == "FATAL" || fields.severityText == "PANIC"
-                    {
+                if let fields = errorFields {
+                    if fields.severityText == "FATAL" || fields.severityText == "PANIC" {
                         // The server is closing this connection, not the client's session: the
                         // client keeps its connection to the proxy, so it is told of the loss
                         // (08006, or a retry of its read) when the connection closes, not FATAL.
@@ -139,8 +152,7 @@ extension ServerConnection {
                     drop = true
                 case .dropInjectedError:
                     drop = true
-                    var reader = WireReader(body)
-                    let fields = try? BackendMessage.ErrorFields.decode(from: &reader)
+                    let fields = errorFields
                     if client.commit != nil {
                         client.injectedQueryFailed(on: self, fields: fields)
                     } else {
@@ -208,6 +220,25 @@ extension ServerConnection {
         }
     }
 
+    /// Why a server's message header was refused, for the log.
+    private static func describe(_ error: WireDecodingError, type: UInt8) -> String {
+        switch error {
+        case .unknownMessageType: return "server sent a message of unknown type \(type)"
+        default: return "invalid message of type \(type) from server: \(error.message)"
+        }
+    }
+
+    /// The fields of an ErrorResponse or NoticeResponse body when it is one PostgreSQL could have
+    /// sent: terminated, with the severity, SQLSTATE and message it always includes ("Error and
+    /// Notice Message Fields"). Anything less is a broken server, whose text is not passed on.
+    private static func wellFormedFields(_ body: UnsafeRawBufferPointer) -> BackendMessage.ErrorFields? {
+        var reader = WireReader(body)
+        guard let fields = try? BackendMessage.ErrorFields.decode(from: &reader),
+            fields[BackendMessage.ErrorFields.severity] != nil, fields.sqlState != nil, fields.message != nil
+        else { return nil }
+        return fields
+    }
+
     /// Classifies a non-asynchronous message, emitting synthetic answers that fall due before it.
     private func verdict(
         for id: UInt8,
@@ -238,8 +269,13 @@ extension ServerConnection {
         guard let buffer = self.inbound else { return }
         while !self.isClosed {
             let view = buffer.readableView
-            guard let header = try? FrameHeader.parse(view, at: 0, limit: 1 << 20) else {
-                if view.count >= FrameHeader.size { self.lost(reason: "invalid message while idle") }
+            let header: FrameHeader
+            do {
+                guard let parsed = try FrameHeader.parse(view, at: 0, limit: 1 << 20) else { return }
+                try parsed.checkBackend()
+                header = parsed
+            } catch {
+                self.lost(reason: "while idle, " + Self.describe(error, type: view[0]))
                 return
             }
             guard header.frameSize <= view.count else {
