@@ -67,7 +67,6 @@ extension CrossClusterAcceptance {
         /// A participant left prepared keeps its locks (here on id 1 of its table) until a
         /// restart of the proxy resolves it.
         @Test("a PREPARE that fails: the participants that did prepare are rolled back too",
-              .disabled("daemon bug: after a failed PREPARE, the participants that prepared get ROLLBACK instead of ROLLBACK PREPARED and stay prepared (CrossClusterCommit.prepared is filled only while no failure was seen, in injectedQueriesDone)"),
               arguments: ["main", "users"])
         func failedPrepareLeavesNothingPrepared(failing: String) throws {
             try withFailedPrepare(failing: failing) { servers, _ in

@@ -33,6 +33,9 @@ struct CrossClusterCommit {
     var gid = ""
     /// Participants that prepared successfully (to roll back with ROLLBACK PREPARED).
     var prepared: Set<ObjectIdentifier> = []
+    /// Participants whose PREPARE failed (their transaction is gone; PostgreSQL leaves the
+    /// session idle either way, so the status cannot tell them apart from prepared ones).
+    var refused: Set<ObjectIdentifier> = []
 }
 
 extension ClientConnection {
@@ -183,6 +186,7 @@ extension ClientConnection {
         switch state.stage {
         case .preparing(let pending, let failure):
             state.stage = .preparing(pending: pending, failure: failure ?? fields)
+            state.refused.insert(ObjectIdentifier(server))
         case .committingFirst:
             // The decision itself failed: nothing is committed; roll everything back.
             state.stage = .preparing(pending: 0, failure: fields)
@@ -200,6 +204,8 @@ extension ClientConnection {
         guard var state = self.commit else { return }
         switch state.stage {
         case .fetchingTransactionID:
+            // Only the first participant was asked; another one finishing earlier work is not the answer.
+            guard server === state.participants[0] else { return }
             guard let xid = state.transactionID, let first = state.participants[0].pool.origin?.cluster else {
                 self.commit = state
                 return self.abortCommit(state, reply: nil)
@@ -211,7 +217,11 @@ extension ClientConnection {
                 self.inject("PREPARE TRANSACTION \(Self.gidLiteral(state.gid, index))", on: participant, probe: false)
             }
         case .preparing(let pending, let failure):
-            if failure == nil, server.transactionStatus == .idle { state.prepared.insert(ObjectIdentifier(server)) }
+            // Whether or not another participant failed already, this one's PREPARE may have
+            // succeeded: it must then be rolled back with ROLLBACK PREPARED.
+            if !state.refused.contains(ObjectIdentifier(server)), server.transactionStatus == .idle {
+                state.prepared.insert(ObjectIdentifier(server))
+            }
             guard pending <= 1 else {
                 state.stage = .preparing(pending: pending - 1, failure: failure)
                 self.commit = state
@@ -225,6 +235,7 @@ extension ClientConnection {
             self.commit = state
             self.inject("COMMIT PREPARED \(Self.gidLiteral(state.gid, 0))", on: state.participants[0], probe: false)
         case .committingFirst:
+            guard server === state.participants[0] else { return }
             let rest = Array(state.participants.dropFirst())
             state.stage = .committingRest(pending: rest.count)
             self.commit = state
