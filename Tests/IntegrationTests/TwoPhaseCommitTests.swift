@@ -287,8 +287,7 @@ extension CrossClusterAcceptance {
         /// proxy starting must not resolve the other's prepared transactions while that one may
         /// still be committing them: rolling back users' part while main's COMMIT PREPARED is
         /// about to run would commit main alone, and the other proxy would report success.
-        @Test("a proxy starting leaves alone the fresh prepared transactions of another running proxy",
-              .disabled("daemon bug: PreparedTransactionRecovery spares only its own instance's young transactions; another instance's are rolled back at once, which can split a transaction that instance is committing"))
+        @Test("a proxy starting leaves alone the fresh prepared transactions of another running proxy")
         func recoverySparesAnotherInstancesLiveTransactions() throws {
             try TwoClusterServers.with { servers in
                 try servers.createTables(main: Self.logTables.main, users: Self.logTables.users)
