@@ -1,6 +1,6 @@
-// ClientConnection+CrossCluster: transactions that name tables of several clusters. Each cluster
-// gets its own transaction on its primary; COMMIT commits them all atomically with two-phase
-// commit (SPEC §3 "Transactions"), ROLLBACK rolls them all back.
+// ClientConnection+CrossCluster: the end of a transaction that named tables of several clusters
+// (each cluster has its own transaction on its primary, see +TransactionRouting): COMMIT commits
+// them all atomically with two-phase commit (SPEC §3 "Transactions"), ROLLBACK rolls them all back.
 import Logging
 import SwitchyardAdmin
 import SwitchyardIO
@@ -45,101 +45,13 @@ extension ClientConnection {
         return !table.routes.isEmpty || !table.shardGroups.isEmpty
     }
 
-    /// At the start of a statement inside a transaction: COMMIT/ROLLBACK of a transaction that
-    /// spans clusters is handled here; a statement for another cluster moves the link to that
-    /// cluster's participant (opening it with BEGIN first). Returns `nil` to forward as usual.
-    func routeWithinTransaction(_ id: UInt8, frame: UnsafeRawBufferPointer, current: ServerConnection) -> Step? {
-        guard id == FrontendMessageID.query.rawValue else { return nil }
-        let text = Self.queryText(frame)
-        let analysis = self.context.classifier.analyze(text)
-        if self.participants.count > 1, let statement = analysis.single, case .transaction(let command) = statement.kind {
-            switch command {
-            case .commit(chain: false):
-                self.finishAcrossClusters(commit: true)
-                return .consumed
-            case .rollback(chain: false):
-                self.finishAcrossClusters(commit: false)
-                return .consumed
-            default:
-                break
-            }
-        }
-        let context = RoutingContext(database: self.databaseName, overrides: self.overrides, transaction: .readWrite)
-        guard case .success(let decision) = self.context.config.router.decide(analysis, context: context),
-            let cluster = decision.cluster, let currentCluster = current.pool.origin?.cluster, cluster != currentCluster
-        else { return nil }
-        guard self.database?.allowsCrossClusterTransactions ?? false else {
-            return self.raiseInTransaction(
-                "transaction would span clusters \"\(currentCluster)\" and \"\(cluster)\"",
-                hint: "cross_cluster_transactions is \"error\" for database \"\(self.databaseName)\".",
-                on: current
-            )
-        }
-        for server in self.participants + [current] {
-            if let name = server.pool.origin.flatMap({ self.context.config.clusters[$0.cluster]?.servers[$0.server].name }),
-                self.context.shared.preparedTransactionsDisabled(server: name)
-            {
-                return self.raiseInTransaction(
-                    "transaction would span clusters \"\(currentCluster)\" and \"\(cluster)\", but server \(name) has max_prepared_transactions = 0",
-                    hint: "Two-phase commit needs max_prepared_transactions > 0 on every server involved.",
-                    on: current
-                )
-            }
-        }
-        guard current.queue.isEmpty else {
-            // Answers to earlier statements are still coming from the current participant:
-            // switch only once they are all through, so that answers stay in order.
-            self.isWaitingForLease = true
-            self.isWaitingForLinkIdle = true
-            return .stop
-        }
-        if self.participants.isEmpty { self.participants = [current] }
-        if let existing = self.participants.first(where: { $0.pool.origin?.cluster == cluster }) {
-            self.link = existing
-            return .switched
-        }
-        // Open the transaction on the other cluster's primary; the statement runs there next.
-        self.link = nil
-        self.pendingTarget = LeaseTarget(cluster: cluster, role: .primary)
-        self.isOpeningParticipant = true
-        self.context.logger.debug(
-            "transaction spans clusters",
-            metadata: ["client.id": "\(self.id)", "cluster": "\(cluster)", "first": "\(currentCluster)"]
-        )
-        return .needsServer
-    }
-
-    /// A newly leased participant: begin its transaction before the statement that needed it.
-    func participantOpened(_ server: ServerConnection) {
-        self.isOpeningParticipant = false
-        self.participants.append(server)
-        var writer = WireWriter()
-        FrontendMessage.Query(sql: self.transactionBegin ?? "BEGIN").encode(into: &writer)
-        server.appendOutput(writer.bytes)
-        server.queue.push(PendingRequest(.simpleQuery, .swallow))
-    }
-
-    /// Makes the server raise an error, so that the transaction fails exactly as if the server
-    /// had refused the statement (the client sees the ErrorResponse and ReadyForQuery 'E').
-    private func raiseInTransaction(_ message: String, hint: String, on server: ServerConnection) -> Step {
-        let tag = "$sy_raise$"
-        func literal(_ text: String) -> String { SessionSettings.quoteLiteral(text.replacingOccurrences(of: tag)) }
-        let sql = "DO \(tag)BEGIN RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = \(literal(message)), HINT = \(literal(hint)); END\(tag)"
-        var writer = WireWriter()
-        FrontendMessage.Query(sql: sql).encode(into: &writer)
-        server.appendOutput(writer.bytes)
-        server.queue.push(PendingRequest(.simpleQuery))
-        self.context.counters.recordRoutingError()
-        return .consumed
-    }
-
     // MARK: - Commit and rollback
 
     /// COMMIT (two-phase across every participant) or ROLLBACK (of every participant).
-    private func finishAcrossClusters(commit: Bool) {
+    func finishAcrossClusters(commit: Bool) {
         let participants = self.participants
         self.isWaitingForLease = true
-        let anyFailed = participants.contains { $0.transactionStatus == .failed }
+        let anyFailed = self.transactionStatus == .failed || participants.contains { $0.transactionStatus == .failed }
         var state = CrossClusterCommit(stage: .fetchingTransactionID, participants: participants)
         if !commit || anyFailed {
             // A failed transaction's COMMIT rolls back, as PostgreSQL's does (tag ROLLBACK).
@@ -293,15 +205,18 @@ extension ClientConnection {
         self.transactionStatus = .idle
         self.routingTransaction = .none
         self.transactionBegin = nil
-        var writer = WireWriter()
-        if let error {
-            error.encode(as: .errorResponse, into: &writer)
-        } else {
-            BackendMessage.CommandComplete(tag: tag).encode(into: &writer)
+        self.savepoints.removeAll()
+        if !self.isClosed {
+            var writer = WireWriter()
+            if let error {
+                error.encode(as: .errorResponse, into: &writer)
+            } else {
+                BackendMessage.CommandComplete(tag: tag).encode(into: &writer)
+            }
+            self.appendOutput(writer.bytes)
+            self.appendReadyForQuery()
+            self.flush()
         }
-        self.appendOutput(writer.bytes)
-        self.appendReadyForQuery()
-        self.flush()
         for server in participants where !server.isClosed {
             server.client = nil
             if server.transactionStatus == .idle && server.queue.isEmpty {
@@ -333,14 +248,5 @@ enum TwoPhaseNames {
             .split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber), !parts[2].isEmpty else { return nil }
         return (String(parts[0]), String(parts[1]), String(parts[2]), participant)
-    }
-}
-
-extension String {
-    /// The text without any occurrence of `marker` (so it cannot end a dollar-quoted body).
-    fileprivate func replacingOccurrences(of marker: String) -> String {
-        var result = self
-        while let range = result.firstRange(of: marker) { result.removeSubrange(range) }
-        return result
     }
 }

@@ -189,14 +189,13 @@ extension ClientConnection {
     }
 
     private func preparedTransactionsDisabled(cluster: String) -> Bool {
-        guard let entry = self.context.config.clusters[cluster], let primary = self.context.topologies[cluster]?.view.primary
-        else { return false }
-        return self.context.shared.preparedTransactionsDisabled(server: entry.servers[primary].name)
+        self.primaryWithoutPreparedTransactions(cluster: cluster) != nil
     }
 
     private func refuseMultiShard(_ message: String) -> Step {
         self.context.counters.recordRoutingError()
         self.appendError(ProxyError(.featureNotSupported, .error, message))
+        self.abortTransactionWithoutServer()
         self.appendReadyForQuery()
         return .consumed
     }
