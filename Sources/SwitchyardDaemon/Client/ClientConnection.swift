@@ -296,6 +296,18 @@ final class ClientConnection: Connection {
                 server.close()
             }
         }
+        if self.commit != nil {
+            // A commit under way finishes without the client, then releases its participants.
+            self.link = nil
+        } else {
+            // The parts of a transaction spanning clusters roll back as their connections close.
+            let participants = self.participants
+            self.participants.removeAll()
+            for server in participants where server !== self.link && !server.isClosed {
+                server.client = nil
+                server.close()
+            }
+        }
         if let server = self.link {
             self.link = nil
             server.client = nil
