@@ -71,8 +71,7 @@ extension CrossClusterAcceptance {
         }
 
         @Test("migrate, createsuperuser, objects written and read back; auth rows on users, app rows on main, nothing left prepared",
-              .enabled(if: DjangoProject.python != nil, "Django or psycopg 3 is not installed: pip install django \"psycopg[binary]\""),
-              .disabled("daemon bug: COMMIT (and SAVEPOINT, SELECT now()...) of a transaction on users is routed to the default cluster main, opening a participant there; the two-phase commit then takes that participant's BEGIN answer for the transaction-ID probe and aborts (migrate fails at auth.0001_initial: COMMIT → 40000 could not commit the transaction on every cluster)"))
+              .enabled(if: DjangoProject.python != nil, "Django or psycopg 3 is not installed: pip install django \"psycopg[binary]\""))
         func djangoProjectThroughProxy() throws {
             let python = try #require(DjangoProject.python)
             try CrossClusterDatabases.with { databases in

@@ -128,8 +128,7 @@ extension CrossClusterAcceptance {
             }
         }
 
-        @Test("after an error on one cluster, statements for the other cluster get 25P02 too",
-              .disabled("daemon bug: the failed state is per participant; routeWithinTransaction switches to a healthy participant and runs the statement"))
+        @Test("after an error on one cluster, statements for the other cluster get 25P02 too")
         func failedSpanningTransactionRefusesEveryCluster() throws {
             try withProxy { proxy, databases in
                 let client = try proxy.connect()
@@ -156,7 +155,6 @@ extension CrossClusterAcceptance {
         ]
 
         @Test("statements naming no table stay on the cluster of the transaction (savepoints work on users)",
-              .disabled("daemon bug: inside a transaction, a statement naming no table is routed to the database's default cluster (routeWithinTransaction uses decision.cluster), opening a participant there"),
               arguments: ["two_phase", "error"])
         func tableLessStatementsStayOnTheTransactionsCluster(mode: String) throws {
             try withProxy(databaseSettings: ["cross_cluster_transactions": "\"\(mode)\""]) { proxy, databases in
@@ -275,8 +273,7 @@ extension CrossClusterAcceptance {
             try withServerWithoutPreparedTransactions(startingThere: true)
         }
 
-        @Test("max_prepared_transactions = 0 on the server the transaction turns to: 0A000 before it is reached",
-              .disabled("daemon bug: routeWithinTransaction checks max_prepared_transactions of the servers already in the transaction only, not of the cluster it is about to open"))
+        @Test("max_prepared_transactions = 0 on the server the transaction turns to: 0A000 before it is reached")
         func serverWithoutTwoPhaseCommitSecond() throws {
             try withServerWithoutPreparedTransactions(startingThere: false)
         }
@@ -368,7 +365,6 @@ extension CrossClusterAcceptance {
         }
 
         @Test("inside a transaction, a statement naming tables of two clusters: 0A000 and the transaction aborted",
-              .disabled("daemon bug: in a transaction with a server, routeWithinTransaction ignores the routing error and forwards the statement (42P01); before one, routeQuery answers 0A000 but leaves the transaction open, so COMMIT commits"),
               arguments: [true, false])
         func crossClusterStatementInTransaction(afterWrite: Bool) throws {
             try withProxy { proxy, databases in

@@ -458,8 +458,7 @@ extension CrossClusterAcceptance {
         }
 
         /// `modulo` puts key k on shard k mod 2 (SPEC §3): an arithmetic oracle.
-        @Test("a multi-row INSERT is split by its own table's shard group when another group has the same key name",
-              .disabled("daemon bug: ClientConnection.shardGroup(for:statement:) picks the first group with the same clusters and key column, not the group of the INSERT's table, so sh_mod rows are split by pg_hash"))
+        @Test("a multi-row INSERT is split by its own table's shard group when another group has the same key name")
         func multiRowInsertUsesItsTablesGroup() throws {
             try CrossClusterDatabases.with(withShards: true) { databases in
                 let groups = [

@@ -67,7 +67,6 @@ extension CrossClusterAcceptance {
         /// A participant left prepared keeps its locks (here on id 1 of its table) until a
         /// restart of the proxy resolves it.
         @Test("a PREPARE that fails: the participants that did prepare are rolled back too",
-              .disabled("daemon bug: after a failed PREPARE, the participants that prepared get ROLLBACK instead of ROLLBACK PREPARED and stay prepared (CrossClusterCommit.prepared is filled only while no failure was seen, in injectedQueriesDone)"),
               arguments: ["main", "users"])
         func failedPrepareLeavesNothingPrepared(failing: String) throws {
             try withFailedPrepare(failing: failing) { servers, _ in
@@ -288,8 +287,7 @@ extension CrossClusterAcceptance {
         /// proxy starting must not resolve the other's prepared transactions while that one may
         /// still be committing them: rolling back users' part while main's COMMIT PREPARED is
         /// about to run would commit main alone, and the other proxy would report success.
-        @Test("a proxy starting leaves alone the fresh prepared transactions of another running proxy",
-              .disabled("daemon bug: PreparedTransactionRecovery spares only its own instance's young transactions; another instance's are rolled back at once, which can split a transaction that instance is committing"))
+        @Test("a proxy starting leaves alone the fresh prepared transactions of another running proxy")
         func recoverySparesAnotherInstancesLiveTransactions() throws {
             try TwoClusterServers.with { servers in
                 try servers.createTables(main: Self.logTables.main, users: Self.logTables.users)

@@ -1,6 +1,6 @@
-// ClientConnection+CrossCluster: transactions that name tables of several clusters. Each cluster
-// gets its own transaction on its primary; COMMIT commits them all atomically with two-phase
-// commit (SPEC §3 "Transactions"), ROLLBACK rolls them all back.
+// ClientConnection+CrossCluster: the end of a transaction that named tables of several clusters
+// (each cluster has its own transaction on its primary, see +TransactionRouting): COMMIT commits
+// them all atomically with two-phase commit (SPEC §3 "Transactions"), ROLLBACK rolls them all back.
 import Logging
 import SwitchyardAdmin
 import SwitchyardIO
@@ -33,6 +33,9 @@ struct CrossClusterCommit {
     var gid = ""
     /// Participants that prepared successfully (to roll back with ROLLBACK PREPARED).
     var prepared: Set<ObjectIdentifier> = []
+    /// Participants whose PREPARE failed (their transaction is gone; PostgreSQL leaves the
+    /// session idle either way, so the status cannot tell them apart from prepared ones).
+    var refused: Set<ObjectIdentifier> = []
 }
 
 extension ClientConnection {
@@ -42,101 +45,13 @@ extension ClientConnection {
         return !table.routes.isEmpty || !table.shardGroups.isEmpty
     }
 
-    /// At the start of a statement inside a transaction: COMMIT/ROLLBACK of a transaction that
-    /// spans clusters is handled here; a statement for another cluster moves the link to that
-    /// cluster's participant (opening it with BEGIN first). Returns `nil` to forward as usual.
-    func routeWithinTransaction(_ id: UInt8, frame: UnsafeRawBufferPointer, current: ServerConnection) -> Step? {
-        guard id == FrontendMessageID.query.rawValue else { return nil }
-        let text = Self.queryText(frame)
-        let analysis = self.context.classifier.analyze(text)
-        if self.participants.count > 1, let statement = analysis.single, case .transaction(let command) = statement.kind {
-            switch command {
-            case .commit(chain: false):
-                self.finishAcrossClusters(commit: true)
-                return .consumed
-            case .rollback(chain: false):
-                self.finishAcrossClusters(commit: false)
-                return .consumed
-            default:
-                break
-            }
-        }
-        let context = RoutingContext(database: self.databaseName, overrides: self.overrides, transaction: .readWrite)
-        guard case .success(let decision) = self.context.config.router.decide(analysis, context: context),
-            let cluster = decision.cluster, let currentCluster = current.pool.origin?.cluster, cluster != currentCluster
-        else { return nil }
-        guard self.database?.allowsCrossClusterTransactions ?? false else {
-            return self.raiseInTransaction(
-                "transaction would span clusters \"\(currentCluster)\" and \"\(cluster)\"",
-                hint: "cross_cluster_transactions is \"error\" for database \"\(self.databaseName)\".",
-                on: current
-            )
-        }
-        for server in self.participants + [current] {
-            if let name = server.pool.origin.flatMap({ self.context.config.clusters[$0.cluster]?.servers[$0.server].name }),
-                self.context.shared.preparedTransactionsDisabled(server: name)
-            {
-                return self.raiseInTransaction(
-                    "transaction would span clusters \"\(currentCluster)\" and \"\(cluster)\", but server \(name) has max_prepared_transactions = 0",
-                    hint: "Two-phase commit needs max_prepared_transactions > 0 on every server involved.",
-                    on: current
-                )
-            }
-        }
-        guard current.queue.isEmpty else {
-            // Answers to earlier statements are still coming from the current participant:
-            // switch only once they are all through, so that answers stay in order.
-            self.isWaitingForLease = true
-            self.isWaitingForLinkIdle = true
-            return .stop
-        }
-        if self.participants.isEmpty { self.participants = [current] }
-        if let existing = self.participants.first(where: { $0.pool.origin?.cluster == cluster }) {
-            self.link = existing
-            return .switched
-        }
-        // Open the transaction on the other cluster's primary; the statement runs there next.
-        self.link = nil
-        self.pendingTarget = LeaseTarget(cluster: cluster, role: .primary)
-        self.isOpeningParticipant = true
-        self.context.logger.debug(
-            "transaction spans clusters",
-            metadata: ["client.id": "\(self.id)", "cluster": "\(cluster)", "first": "\(currentCluster)"]
-        )
-        return .needsServer
-    }
-
-    /// A newly leased participant: begin its transaction before the statement that needed it.
-    func participantOpened(_ server: ServerConnection) {
-        self.isOpeningParticipant = false
-        self.participants.append(server)
-        var writer = WireWriter()
-        FrontendMessage.Query(sql: self.transactionBegin ?? "BEGIN").encode(into: &writer)
-        server.appendOutput(writer.bytes)
-        server.queue.push(PendingRequest(.simpleQuery, .swallow))
-    }
-
-    /// Makes the server raise an error, so that the transaction fails exactly as if the server
-    /// had refused the statement (the client sees the ErrorResponse and ReadyForQuery 'E').
-    private func raiseInTransaction(_ message: String, hint: String, on server: ServerConnection) -> Step {
-        let tag = "$sy_raise$"
-        func literal(_ text: String) -> String { SessionSettings.quoteLiteral(text.replacingOccurrences(of: tag)) }
-        let sql = "DO \(tag)BEGIN RAISE EXCEPTION USING ERRCODE = '0A000', MESSAGE = \(literal(message)), HINT = \(literal(hint)); END\(tag)"
-        var writer = WireWriter()
-        FrontendMessage.Query(sql: sql).encode(into: &writer)
-        server.appendOutput(writer.bytes)
-        server.queue.push(PendingRequest(.simpleQuery))
-        self.context.counters.recordRoutingError()
-        return .consumed
-    }
-
     // MARK: - Commit and rollback
 
     /// COMMIT (two-phase across every participant) or ROLLBACK (of every participant).
-    private func finishAcrossClusters(commit: Bool) {
+    func finishAcrossClusters(commit: Bool) {
         let participants = self.participants
         self.isWaitingForLease = true
-        let anyFailed = participants.contains { $0.transactionStatus == .failed }
+        let anyFailed = self.transactionStatus == .failed || participants.contains { $0.transactionStatus == .failed }
         var state = CrossClusterCommit(stage: .fetchingTransactionID, participants: participants)
         if !commit || anyFailed {
             // A failed transaction's COMMIT rolls back, as PostgreSQL's does (tag ROLLBACK).
@@ -183,6 +98,7 @@ extension ClientConnection {
         switch state.stage {
         case .preparing(let pending, let failure):
             state.stage = .preparing(pending: pending, failure: failure ?? fields)
+            state.refused.insert(ObjectIdentifier(server))
         case .committingFirst:
             // The decision itself failed: nothing is committed; roll everything back.
             state.stage = .preparing(pending: 0, failure: fields)
@@ -200,6 +116,8 @@ extension ClientConnection {
         guard var state = self.commit else { return }
         switch state.stage {
         case .fetchingTransactionID:
+            // Only the first participant was asked; another one finishing earlier work is not the answer.
+            guard server === state.participants[0] else { return }
             guard let xid = state.transactionID, let first = state.participants[0].pool.origin?.cluster else {
                 self.commit = state
                 return self.abortCommit(state, reply: nil)
@@ -211,7 +129,11 @@ extension ClientConnection {
                 self.inject("PREPARE TRANSACTION \(Self.gidLiteral(state.gid, index))", on: participant, probe: false)
             }
         case .preparing(let pending, let failure):
-            if failure == nil, server.transactionStatus == .idle { state.prepared.insert(ObjectIdentifier(server)) }
+            // Whether or not another participant failed already, this one's PREPARE may have
+            // succeeded: it must then be rolled back with ROLLBACK PREPARED.
+            if !state.refused.contains(ObjectIdentifier(server)), server.transactionStatus == .idle {
+                state.prepared.insert(ObjectIdentifier(server))
+            }
             guard pending <= 1 else {
                 state.stage = .preparing(pending: pending - 1, failure: failure)
                 self.commit = state
@@ -225,6 +147,7 @@ extension ClientConnection {
             self.commit = state
             self.inject("COMMIT PREPARED \(Self.gidLiteral(state.gid, 0))", on: state.participants[0], probe: false)
         case .committingFirst:
+            guard server === state.participants[0] else { return }
             let rest = Array(state.participants.dropFirst())
             state.stage = .committingRest(pending: rest.count)
             self.commit = state
@@ -282,15 +205,18 @@ extension ClientConnection {
         self.transactionStatus = .idle
         self.routingTransaction = .none
         self.transactionBegin = nil
-        var writer = WireWriter()
-        if let error {
-            error.encode(as: .errorResponse, into: &writer)
-        } else {
-            BackendMessage.CommandComplete(tag: tag).encode(into: &writer)
+        self.savepoints.removeAll()
+        if !self.isClosed {
+            var writer = WireWriter()
+            if let error {
+                error.encode(as: .errorResponse, into: &writer)
+            } else {
+                BackendMessage.CommandComplete(tag: tag).encode(into: &writer)
+            }
+            self.appendOutput(writer.bytes)
+            self.appendReadyForQuery()
+            self.flush()
         }
-        self.appendOutput(writer.bytes)
-        self.appendReadyForQuery()
-        self.flush()
         for server in participants where !server.isClosed {
             server.client = nil
             if server.transactionStatus == .idle && server.queue.isEmpty {
@@ -322,14 +248,5 @@ enum TwoPhaseNames {
             .split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[1].isEmpty, parts[1].allSatisfy(\.isNumber), !parts[2].isEmpty else { return nil }
         return (String(parts[0]), String(parts[1]), String(parts[2]), participant)
-    }
-}
-
-extension String {
-    /// The text without any occurrence of `marker` (so it cannot end a dollar-quoted body).
-    fileprivate func replacingOccurrences(of marker: String) -> String {
-        var result = self
-        while let range = result.firstRange(of: marker) { result.removeSubrange(range) }
-        return result
     }
 }

@@ -222,12 +222,21 @@ extension ClientConnection {
 
     /// The linked server finished everything asked of it (ReadyForQuery, nothing pending).
     func serverBecameReady(_ server: ServerConnection) {
-        guard server === self.link else { return }
+        guard server === self.link else {
+            // Another participant of a transaction spanning clusters finished what it was sent.
+            if self.isWaitingForLinkIdle, self.participantsAreIdle {
+                self.isWaitingForLinkIdle = false
+                self.isWaitingForLease = false
+                self.context.loop.afterPass { self.resumeReading() }
+            }
+            return
+        }
         if self.isCheckingCatchUp {
             self.catchUpChecked(on: server)
             return
         }
         if self.isWaitingForLinkIdle {
+            guard self.participantsAreIdle else { return }
             self.isWaitingForLinkIdle = false
             self.isWaitingForLease = false
             self.context.loop.afterPass { self.resumeReading() }
@@ -380,6 +389,7 @@ extension ClientConnection {
             self.owesLostConnectionError = false
             self.transactionStatus = .idle
             self.routingTransaction = .none
+            self.savepoints.removeAll()
             BackendMessage.CommandComplete(tag: "ROLLBACK").encode(into: &writer)
             self.appendOutput(writer.bytes)
             self.appendReadyForQuery()

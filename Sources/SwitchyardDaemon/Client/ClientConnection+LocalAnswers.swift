@@ -66,6 +66,7 @@ extension ClientConnection {
             } else {
                 self.deferredBegin = String(decoding: text, as: UTF8.self)
                 self.transactionBegin = self.deferredBegin
+                self.savepoints.removeAll()
                 self.routingTransaction = readOnly == true ? .readOnly : .readWrite
                 self.transactionStatus = .inTransaction
             }

@@ -171,25 +171,31 @@ extension ClientConnection {
         return .consumed
     }
 
-    /// The shard group of a sharded INSERT: the one whose clusters hold every target and whose key
-    /// the statement inserts.
+    /// The shard group of a sharded INSERT: the group of the table it inserts into (the first
+    /// group naming it, as the router matches), provided its clusters hold every target and the
+    /// statement inserts its key. Another group may share the clusters and the key column's
+    /// name but place keys differently.
     private func shardGroup(for targets: [ShardTarget], statement: StatementAnalysis) -> ShardGroup? {
         let groups = self.context.config.router.table.databases[self.databaseName]?.shardGroups ?? []
-        return groups.first { group in
-            targets.allSatisfy { $0.index < group.clusters.count && group.clusters[$0.index] == $0.cluster }
-                && statement.shardKeys.insertedColumns.contains { $0.column == group.key }
-        }
+        guard let table = statement.tables.first,
+            let group = groups.first(where: { group in
+                group.tables.contains { $0.matches(schema: table.name.schema, name: table.name.name) }
+            })
+        else { return nil }
+        guard targets.allSatisfy({ $0.index < group.clusters.count && group.clusters[$0.index] == $0.cluster }),
+            statement.shardKeys.insertedColumns.contains(where: { $0.column == group.key })
+        else { return nil }
+        return group
     }
 
     private func preparedTransactionsDisabled(cluster: String) -> Bool {
-        guard let entry = self.context.config.clusters[cluster], let primary = self.context.topologies[cluster]?.view.primary
-        else { return false }
-        return self.context.shared.preparedTransactionsDisabled(server: entry.servers[primary].name)
+        self.primaryWithoutPreparedTransactions(cluster: cluster) != nil
     }
 
     private func refuseMultiShard(_ message: String) -> Step {
         self.context.counters.recordRoutingError()
         self.appendError(ProxyError(.featureNotSupported, .error, message))
+        self.abortTransactionWithoutServer()
         self.appendReadyForQuery()
         return .consumed
     }

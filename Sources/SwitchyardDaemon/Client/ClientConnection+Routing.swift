@@ -38,6 +38,7 @@ extension ClientConnection {
         case .failure(let error):
             self.context.counters.recordRoutingError()
             self.appendError(RoutingFailure(error: error))
+            self.abortTransactionWithoutServer()
             self.appendReadyForQuery()
             return .consumed
         case .success(let value):

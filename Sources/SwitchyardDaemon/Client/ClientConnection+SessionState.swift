@@ -96,6 +96,7 @@ extension ClientConnection {
             self.lastCommandTag = nil
         }
         guard server.transactionStatus == .idle else { return }
+        self.savepoints.removeAll()
         if !self.pendingSettings.isEmpty {
             if !self.unitHadError && self.lastCommandTag != "ROLLBACK" { self.applySettingChanges(on: server) }
             self.pendingSettings.removeAll()

@@ -137,12 +137,16 @@ final class ClientConnection: Connection {
     var isWaitingForLinkIdle = false
     /// The BEGIN that started the transaction, repeated on each further cluster.
     var transactionBegin: String?
+    /// The savepoints of the open transaction, oldest first, recreated on each further cluster
+    /// (tracked only where statements may reach other clusters).
+    var savepoints: [String] = []
     /// The client's place in the process-wide order of waiting clients.
     var leaseTicket: UInt64 = 0
     var leaseDeadline: UInt64 = 0
     /// The transaction status the client was last told.
     var transactionStatus: TransactionStatus = .idle
-    /// The server running the client's transaction died: the proxy answers until ROLLBACK.
+    /// The client's transaction is over without a server — the server running it died, or a
+    /// statement was refused before it reached one: the proxy answers until ROLLBACK.
     var isTransactionLost = false
     /// The loss has not been reported yet (the client was idle): its next statement gets 08006.
     var owesLostConnectionError = false
@@ -291,6 +295,18 @@ final class ClientConnection: Connection {
             self.multiShard = nil
             for pool in execution.waitingPools { pool.cancelWait(self) }
             for server in execution.parts.compactMap(\.server) where !server.isClosed {
+                server.client = nil
+                server.close()
+            }
+        }
+        if self.commit != nil {
+            // A commit under way finishes without the client, then releases its participants.
+            self.link = nil
+        } else {
+            // The parts of a transaction spanning clusters roll back as their connections close.
+            let participants = self.participants
+            self.participants.removeAll()
+            for server in participants where server !== self.link && !server.isClosed {
                 server.client = nil
                 server.close()
             }

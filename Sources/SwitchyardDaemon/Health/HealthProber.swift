@@ -184,6 +184,7 @@ final class ProberState {
                 self.publish(name)
             }
         }
+        if let config = self.config { self.recovery.tick(config: config) }
     }
 
     private func check(cluster: String, server index: Int) {

@@ -8,15 +8,23 @@ import SwitchyardSession
 /// Finds the proxy's prepared transactions (`sy:` names) on a server and commits or rolls back
 /// each: committed when the first participant's transaction committed (`pg_xact_status`), rolled
 /// back otherwise — the client was never told of success unless the first participant committed.
+///
+/// A transaction whose first participant has not decided yet (its transaction is still in
+/// progress, that is prepared or not yet prepared) may belong to a coordinator that is alive and
+/// about to commit it: this proxy's own, or another instance's in front of the same servers.
+/// Rolling back a part of it then would split it, so such a transaction is rolled back only once
+/// it is older than a coordinator could take; the server is looked at again when it is.
 /// Runs on the prober's loop.
 final class PreparedTransactionRecovery {
     private let loop: EventLoop
     private let shared: DaemonShared
-    /// The proxy's own live transactions are left alone until they are this old.
-    private static let liveTransactionAgeSeconds = 60
+    /// Undecided prepared transactions are left to their coordinator until they are this old.
+    private static let graceSeconds = 60
     private static let timeoutNs: UInt64 = 10_000_000_000
     /// Servers being recovered now, so a pass is not started twice.
     private var running: Set<String> = []
+    /// Servers to look at again (by name) once their young undecided transactions are old enough.
+    private var revisits: [String: (cluster: String, server: Int, due: UInt64)] = [:]
 
     init(loop: EventLoop, shared: DaemonShared) {
         self.loop = loop
@@ -46,10 +54,30 @@ final class PreparedTransactionRecovery {
                 guard texts.count == 4, let gid = texts[0], let owner = texts[1], let database = texts[2],
                     let age = texts[3].flatMap({ Int($0) }), let name = TwoPhaseNames.parse(gid)
                 else { continue }
-                if name.instance == self.shared.instanceID && age < Self.liveTransactionAgeSeconds { continue }
-                self.resolve(gid: gid, name: name, owner: owner, database: database, on: server, config: config)
+                if name.instance == self.shared.instanceID && age < Self.graceSeconds {
+                    // This proxy's own coordinator is finishing it.
+                    self.revisit(cluster: cluster, server: index, name: server.name, age: age)
+                    continue
+                }
+                self.resolve(gid: gid, name: name, owner: owner, database: database, age: age, on: (cluster, index, server), config: config)
             }
         }
+    }
+
+    /// Runs the passes that fell due (called from the prober's periodic tick).
+    func tick(config: RuntimeConfig) {
+        let now = self.loop.now
+        for (name, revisit) in self.revisits where revisit.due <= now && !self.running.contains(name) {
+            self.revisits[name] = nil
+            self.recover(cluster: revisit.cluster, server: revisit.server, config: config)
+        }
+    }
+
+    /// Looks at `server` again when a transaction now `age` seconds old is past the grace period.
+    private func revisit(cluster: String, server index: Int, name: String, age: Int) {
+        let due = self.loop.now &+ UInt64(max(1, Self.graceSeconds - age + 1)) * 1_000_000_000
+        if let existing = self.revisits[name], existing.due <= due { return }
+        self.revisits[name] = (cluster, index, due)
     }
 
     private func resolve(
@@ -57,9 +85,11 @@ final class PreparedTransactionRecovery {
         name: (instance: String, transactionID: String, firstCluster: String, participant: Int),
         owner: String,
         database: String,
-        on server: ServerEntry,
+        age: Int,
+        on place: (cluster: String, index: Int, entry: ServerEntry),
         config: RuntimeConfig
     ) {
+        let server = place.entry
         guard let first = config.clusters[name.firstCluster],
             let primary = self.shared.prober?.currentViews[name.firstCluster]?.primary ?? first.servers.firstIndex(where: { $0.role == .primary })
         else {
@@ -72,9 +102,20 @@ final class PreparedTransactionRecovery {
             asker.close()
             guard case .success(let rows) = result else {
                 self.logger.warning("prepared transaction left unresolved: its first participant cannot be asked", metadata: ["gid": "\(gid)"])
+                self.revisit(cluster: place.cluster, server: place.index, name: server.name, age: 0)
                 return
             }
-            let commit = rows.firstText == "committed"
+            let status = rows.firstText
+            let commit = status == "committed"
+            if !commit, status != "aborted", age < Self.graceSeconds {
+                // Undecided: its coordinator may be committing it right now.
+                self.logger.info(
+                    "prepared transaction left to its coordinator for now",
+                    metadata: ["gid": "\(gid)", "server": "\(server.name)", "age.s": "\(age)"]
+                )
+                self.revisit(cluster: place.cluster, server: place.index, name: server.name, age: age)
+                return
+            }
             guard let credentials = self.ownerCredentials(owner, config: config) else {
                 self.logger.error("prepared transaction left unresolved: no credentials for its owner", metadata: ["gid": "\(gid)", "user": "\(owner)"])
                 return
