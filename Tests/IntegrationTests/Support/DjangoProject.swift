@@ -44,9 +44,12 @@ struct DjangoProject {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let project = DjangoProject(directory: directory, python: python)
         do {
-            try project.run(["-m", "django", "startproject", "shopsite", directory])
+            // PYTHONSAFEPATH: the working directory (the project) is not importable, or the empty
+            // shop/ directory would read as an existing module and startapp would refuse the name.
+            let safePath = ["PYTHONSAFEPATH": "1"]
+            try project.run(["-m", "django", "startproject", "shopsite", directory], environment: safePath)
             try FileManager.default.createDirectory(atPath: directory + "/shop", withIntermediateDirectories: true)
-            try project.run(["-m", "django", "startapp", "shop", directory + "/shop"])
+            try project.run(["-m", "django", "startapp", "shop", directory + "/shop"], environment: safePath)
             try models.write(toFile: directory + "/shop/models.py", atomically: true, encoding: .utf8)
             let settings = directory + "/shopsite/settings.py"
             let stock = try String(contentsOfFile: settings, encoding: .utf8)
