@@ -13,7 +13,10 @@ import SwitchyardSession
 /// progress, that is prepared or not yet prepared) may belong to a coordinator that is alive and
 /// about to commit it: this proxy's own, or another instance's in front of the same servers.
 /// Rolling back a part of it then would split it, so such a transaction is rolled back only once
-/// it is older than a coordinator could take; the server is looked at again when it is.
+/// it is older than a coordinator could take; the server is looked at again when it is. The
+/// exception is an earlier run of this same proxy (same host and listen address): once this
+/// process holds the identity, that run has ended, and its undecided transactions are rolled back
+/// at once, so that their locks are not held for the grace period after a crash and restart.
 /// Runs on the prober's loop.
 final class PreparedTransactionRecovery {
     private let loop: EventLoop
@@ -59,7 +62,11 @@ final class PreparedTransactionRecovery {
                     self.revisit(cluster: cluster, server: index, name: server.name, age: age)
                     continue
                 }
-                self.resolve(gid: gid, name: name, owner: owner, database: database, age: age, on: (cluster, index, server), config: config)
+                let orphaned = self.shared.ownsIdentity && name.instance != self.shared.instanceID
+                    && name.instance.hasPrefix("\(self.shared.identity).")
+                self.resolve(
+                    gid: gid, name: name, owner: owner, database: database, age: age, orphaned: orphaned,
+                    on: (cluster, index, server), config: config)
             }
         }
     }
@@ -86,6 +93,7 @@ final class PreparedTransactionRecovery {
         owner: String,
         database: String,
         age: Int,
+        orphaned: Bool,
         on place: (cluster: String, index: Int, entry: ServerEntry),
         config: RuntimeConfig
     ) {
@@ -107,8 +115,9 @@ final class PreparedTransactionRecovery {
             }
             let status = rows.firstText
             let commit = status == "committed"
-            if !commit, status != "aborted", age < Self.graceSeconds {
-                // Undecided: its coordinator may be committing it right now.
+            if !commit, status != "aborted", age < Self.graceSeconds, !orphaned {
+                // Undecided: its coordinator may be committing it right now (unless it was an
+                // earlier run of this proxy, which has ended).
                 self.logger.info(
                     "prepared transaction left to its coordinator for now",
                     metadata: ["gid": "\(gid)", "server": "\(server.name)", "age.s": "\(age)"]

@@ -22,13 +22,38 @@ package final class DaemonShared: Sendable {
     private let proberBox = Mutex<HealthProber?>(nil)
     /// Servers (`host:port`) known to have max_prepared_transactions = 0.
     private let noPreparedTransactions = Mutex<Set<String>>([])
-    /// This process's name in its prepared transactions (recovery leaves live ones alone).
-    package let instanceID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    /// This process's name in its prepared transactions, `<identity>.<boot>`: the identity is the
+    /// same for every run of this proxy (host name and listen address), the boot part is new in
+    /// each process. Recovery leaves the young transactions of live instances alone.
+    package let instanceID: String
+    /// The identity part of `instanceID`.
+    package let identity: String
+    /// Whether this process is the only live one with its identity on this host: then prepared
+    /// transactions of an earlier run (same identity, another boot) have no coordinator left, and
+    /// recovery resolves them at once instead of waiting out the grace period.
+    package let ownsIdentity: Bool
     private let adminBox = Mutex<(any AdminOperations)?>(nil)
 
     package init(config: RuntimeConfig, logger: Logger) {
         self.snapshot = Mutex(config)
         self.logger = logger
+        self.identity = Self.identity(host: System.hostName, listen: config.listen.description)
+        self.instanceID = "\(self.identity).\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+        // Held for the life of the process: a later run on this host finds it free only once this
+        // one has ended. A second live process with the same listen address (SO_REUSEPORT) does
+        // not get it, and treats every other instance's transactions as possibly live.
+        self.ownsIdentity = System.holdAbstractName("switchyard/\(self.identity)")
+    }
+
+    /// 16 hex digits of FNV-1a over the host name and listen address: stable across runs and
+    /// processes (Swift's Hasher is seeded per process), free of `:` (a separator in names).
+    static func identity(host: String, listen: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(host)|\(listen)".utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 
     /// The configuration new work starts from.
