@@ -23,7 +23,9 @@ bin=$(swift build --sanitize=address --scratch-path "$scratch" --show-bin-path)
 # The tests start the daemon through ProxyProcess, which looks beside the test binary; name it
 # explicitly so that no other build's daemon can be picked up.
 export SWITCHYARD_BINARY="$bin/switchyard"
-if ! nm -D "$SWITCHYARD_BINARY" | grep -q " __asan_init$"; then
+# grep reads all of nm's output: with -q it would stop early, nm would die of SIGPIPE, and
+# pipefail would report the pipeline as failed.
+if ! nm -D "$SWITCHYARD_BINARY" | grep " __asan_init$" >/dev/null; then
     echo "asan.sh: $SWITCHYARD_BINARY carries no AddressSanitizer runtime" >&2
     exit 1
 fi
