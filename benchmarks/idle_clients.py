@@ -241,7 +241,9 @@ class Setup:
                     f"logfile = {conf_dir}/pgbouncer.log\nlog_connections = 0\nlog_disconnections = 0\n")
         for path in [conf_dir, ini, users]:
             self.chown(path)
-        proc = self.spawn("pgbouncer", self.as_postgres + ["pgbouncer", ini], port)
+        # runuser resets the soft open-file limit to 1024 (PAM); PgBouncer needs one per client.
+        files = self.args.clients + 1000
+        proc = self.spawn("pgbouncer", self.as_postgres + ["prlimit", f"--nofile={files}:{files}", "pgbouncer", ini], port)
         return port, Bench.server_pid(proc)
 
     def start_switchyard(self, binary):
