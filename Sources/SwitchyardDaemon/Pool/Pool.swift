@@ -117,9 +117,15 @@ final class Pool {
         server.phase = .idle
         server.idleSince = self.context.loop.now
         if let client = self.waiters.first {
-            // Clients of every loop are served in the order they started waiting.
-            if self.budget.hasWants,
-                let loop = self.budget.popWant(excluding: self.context.loop.index, olderThan: client.leaseTicket)
+            // Clients of every loop are served about in the order they started waiting: another
+            // loop's client gets the connection once it has waited more than a few lease requests
+            // longer than this loop's first. Strict order would move a connection between loops on
+            // about every other release under load (a deregistration, a post and a registration
+            // each time); the slack keeps connections on their loop while the loops are balanced
+            // and still moves them when one falls behind.
+            let slack = UInt64(max(4, self.budget.currentLimit))
+            if self.budget.hasWants, client.leaseTicket > slack,
+                let loop = self.budget.popWant(excluding: self.context.loop.index, olderThan: client.leaseTicket - slack)
             {
                 self.handOver(server, toLoop: loop)
                 return
