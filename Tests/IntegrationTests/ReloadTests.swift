@@ -65,7 +65,7 @@ struct ReloadTests {
     }
 
     @Test(
-        "pgbench -c 16 -T 15 while 10 SIGHUP reloads change routes, pool sizes and replicas: 0 failed, none aborted"
+        "pgbench -c 16 -T 30 while 10 SIGHUP reloads change routes, pool sizes and replicas: 0 failed, none aborted"
     )
     func reloadsUnderLoad() throws {
         let cluster = TestCluster.shared
@@ -98,7 +98,7 @@ struct ReloadTests {
         #expect(try probe.exec("SELECT which FROM route_probe").scalar == "main")
 
         let run = PgbenchRun(
-            ["-c", "16", "-j", "2", "-T", "15"] + fixture.clientArguments(), password: "app", timeout: 90)
+            ["-c", "16", "-j", "2", "-T", "30"] + fixture.clientArguments(), password: "app", timeout: 90)
         usleep(1_000_000)
         var reloadSeconds: [Double] = []
         for step in 0..<10 {
@@ -131,7 +131,8 @@ struct ReloadTests {
                 }
                 #expect(reached, "step \(step): no read reached the added replica")
             }
-            let pause = 1.0 - (Monotonic.now - began)
+            // Spread over the run: the last reload comes about 25 s into pgbench's 30.
+            let pause = 2.5 - (Monotonic.now - began)
             if pause > 0 { usleep(useconds_t(pause * 1_000_000)) }
         }
         let reloadsDoneAt = Monotonic.now - run.started

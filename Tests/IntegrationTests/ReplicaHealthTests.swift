@@ -14,7 +14,7 @@ extension FailoverTests {
         /// client sees an error. pgbench aborts a client at its first error, so "no aborted
         /// client" and exit status 0 mean every statement succeeded.
         @Test(
-            "pgbench -S -c 8 -T 20 while a replica is stopped (immediate) and restarted: no failures")
+            "pgbench -S -c 8 -T 30 while a replica is stopped (immediate) and restarted: no failures")
         func pgbenchSurvivesReplicaRestart() throws {
             try withFailoverCluster { failover in
                 let primary = failover.primary
@@ -29,7 +29,7 @@ extension FailoverTests {
                 let started = Monotonic.now
                 // pgbench takes the database as its last argument (its -d is --debug).
                 let arguments = [
-                    "-S", "-n", "-c", "8", "-j", "2", "-T", "20", "-h", "127.0.0.1", "-p", String(failover.proxy.port),
+                    "-S", "-n", "-c", "8", "-j", "2", "-T", "30", "-h", "127.0.0.1", "-p", String(failover.proxy.port),
                     "-U", "app", "app",
                 ]
                 let bench = Thread {
@@ -75,7 +75,7 @@ extension FailoverTests {
                 let tps = output.firstMatch(of: /tps = ([0-9.]+)/).map { String($0.1) } ?? "?"
                 print(
                     """
-                    ReplicaHealthTests.pgbench: -S -c 8 -j 2 -T 20; \(processed ?? 0) transactions, tps \(tps), \
+                    ReplicaHealthTests.pgbench: -S -c 8 -j 2 -T 30; \(processed ?? 0) transactions, tps \(tps), \
                     \(aborted.count) lines about aborted clients; replica down after \
                     \(FailoverTests.ms(downAfter)) ms, up \
                     \(FailoverTests.ms(upAfter)) ms after its restart; \(readsAtEnd - readsWhenUp) reads on it since
