@@ -155,6 +155,7 @@ final class ControlConnection: EventHandler {
             let message: DecodedBackendMessage
             do {
                 guard let header = try FrameHeader.parse(view, at: 0, limit: 1 << 24) else { return }
+                try header.checkBackend()
                 guard header.frameSize <= view.count else {
                     self.inbound.reserveWritable(header.frameSize - view.count)
                     return

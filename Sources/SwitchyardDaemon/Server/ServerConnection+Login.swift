@@ -42,6 +42,8 @@ extension ServerConnection {
             let size: Int
             do {
                 guard let header = try FrameHeader.parse(view, at: 0, limit: 1 << 20) else { return }
+                // A type no server sends, or a length its type cannot have: refused at the header.
+                try header.checkBackend()
                 guard header.frameSize <= view.count else {
                     buffer.reserveWritable(header.frameSize - view.count)
                     return
