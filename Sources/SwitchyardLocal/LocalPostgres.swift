@@ -164,7 +164,20 @@ package final class LocalPostgres: Sendable, CustomStringConvertible {
         database: String = "postgres",
         extra: [String: String] = [:]
     ) -> String {
-        var parts = [("host", host), ("port", String(port)), ("user", user), ("dbname", database)]
+        Self.connectionString(host: host, port: port, user: user, password: password, database: database, extra: extra)
+    }
+
+    /// A libpq connection string for a server over TCP, TLS off; `nil` leaves a key out.
+    package static func connectionString(
+        host: String,
+        port: Int,
+        user: String,
+        password: String?,
+        database: String?,
+        extra: [String: String] = [:]
+    ) -> String {
+        var parts = [("host", host), ("port", String(port)), ("user", user)]
+        if let database { parts.append(("dbname", database)) }
         if let password { parts.append(("password", password)) }
         parts.append(("sslmode", "disable"))
         parts += extra.sorted { $0.key < $1.key }

@@ -53,11 +53,7 @@ package final class ClusterProxy: Sendable {
         password: String = TestUser.app.password,
         database: String = TestUser.database
     ) -> String {
-        let parts = [
-            ("host", "127.0.0.1"), ("port", String(port)), ("user", user), ("password", password),
-            ("dbname", database), ("sslmode", "disable"),
-        ]
-        return parts.map { "\($0.0)='\(Self.escaped($0.1))'" }.joined(separator: " ")
+        LocalPostgres.connectionString(host: "127.0.0.1", port: port, user: user, password: password, database: database)
     }
 
     /// Connects through the proxy as `app`.
@@ -74,16 +70,6 @@ package final class ClusterProxy: Sendable {
     /// `psql`/`pgbench` arguments that reach the proxy as `app`, database `app`.
     package func clientArguments() -> [String] {
         ["-h", "127.0.0.1", "-p", String(port), "-U", TestUser.app.name, TestUser.database]
-    }
-
-    /// A libpq connection value for single quotes: backslashes and quotes escaped.
-    private static func escaped(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            if character == "\\" || character == "'" { result.append("\\") }
-            result.append(character)
-        }
-        return result
     }
 
     // MARK: - Observing

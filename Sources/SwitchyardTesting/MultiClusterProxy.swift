@@ -92,25 +92,12 @@ package final class MultiClusterProxy: Sendable {
         password: String = TestUser.app.password,
         database: String = TestUser.database
     ) -> String {
-        let parts = [
-            ("host", "127.0.0.1"), ("port", String(port)), ("user", user), ("password", password),
-            ("dbname", database), ("sslmode", "disable"),
-        ]
-        return parts.map { "\($0.0)='\(Self.escaped($0.1))'" }.joined(separator: " ")
+        LocalPostgres.connectionString(host: "127.0.0.1", port: port, user: user, password: password, database: database)
     }
 
     /// Connects through the proxy as `app`.
     package func connect(timeout: Double = 10) throws -> PGConnection {
         try PGConnection(conninfo(), timeout: timeout)
-    }
-
-    private static func escaped(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            if character == "\\" || character == "'" { result.append("\\") }
-            result.append(character)
-        }
-        return result
     }
 
     // MARK: - Observing

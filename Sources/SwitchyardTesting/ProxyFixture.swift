@@ -110,7 +110,8 @@ package final class ProxyFixture: Sendable {
         database: String? = TestUser.database,
         extra: [String: String] = [:]
     ) -> String {
-        Self.conninfo(host: "127.0.0.1", port: port, user: user, password: password, database: database, extra: extra)
+        LocalPostgres.connectionString(
+            host: "127.0.0.1", port: port, user: user, password: password, database: database, extra: extra)
     }
 
     /// The same connection string, straight to the primary and its database behind the proxy.
@@ -119,7 +120,7 @@ package final class ProxyFixture: Sendable {
         password: String? = TestUser.app.password,
         extra: [String: String] = [:]
     ) -> String {
-        Self.conninfo(
+        LocalPostgres.connectionString(
             host: primary.host, port: primary.port, user: user, password: password, database: serverDatabase,
             extra: extra)
     }
@@ -150,10 +151,7 @@ package final class ProxyFixture: Sendable {
         user: String = TestUser.app.name,
         password: String? = TestUser.app.password
     ) throws -> PGConnection {
-        try PGConnection(
-            Self.conninfo(
-                host: server.host, port: server.port, user: user, password: password, database: serverDatabase,
-                extra: [:]))
+        try PGConnection(server.connectionString(user: user, password: password, database: serverDatabase))
     }
 
     /// `psql`/`pgbench` arguments that reach the proxy as `user`, database `app`.
@@ -190,24 +188,5 @@ package final class ProxyFixture: Sendable {
         guard let status = try? String(contentsOfFile: "/proc/\(proxy.pid)/status", encoding: .utf8) else { return nil }
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    }
-
-    private static func conninfo(
-        host: String, port: Int, user: String, password: String?, database: String?, extra: [String: String]
-    ) -> String {
-        var parts = [("host", host), ("port", String(port)), ("user", user), ("sslmode", "disable")]
-        if let database { parts.append(("dbname", database)) }
-        if let password { parts.append(("password", password)) }
-        parts += extra.sorted { $0.key < $1.key }
-        return parts.map { "\($0.0)='\(escaped($0.1))'" }.joined(separator: " ")
-    }
-
-    private static func escaped(_ value: String) -> String {
-        var result = ""
-        for character in value {
-            if character == "\\" || character == "'" { result.append("\\") }
-            result.append(character)
-        }
-        return result
     }
 }
