@@ -16,26 +16,13 @@ it little.
 
     benchmarks/idle_clients.py [--clients 10000] [--pool-size 20] [--queries 2000] [--no-build]
 """
-import argparse, base64, hashlib, hmac, os, random, resource, shutil, signal, socket, statistics, struct
-import subprocess, sys, tempfile, time
+import argparse, base64, hashlib, hmac, os, random, resource, signal, socket, statistics, struct
+import subprocess, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pgbench_compare import Bench, pg_bindir, wait_port  # noqa: E402
+from pgbench_compare import Bench, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def free_port():
-    """A port in 20000-29999 that a socket can bind now (the kernel's ephemeral range is avoided)."""
-    for _ in range(500):
-        port = random.randint(20000, 29999)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    sys.exit("no free port in 20000-29999")
 
 
 # --- A minimal protocol 3.0 client -------------------------------------------------------------
@@ -182,48 +169,15 @@ def measure(name, port, pid, args):
 
 # --- The servers --------------------------------------------------------------------------------
 
-class Setup:
+class Setup(Bench):
+    """The server and the two proxies (process handling, cleanup: `Bench`)."""
+
     def __init__(self, args):
-        self.args = args
-        self.bin = pg_bindir()
-        self.dir = tempfile.mkdtemp(prefix="switchyard-idle-")
-        os.chmod(self.dir, 0o755)
-        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        self.procs = []
-        self.pg_data = None
-
-    def run(self, cmd):
-        return subprocess.run(cmd, check=True, capture_output=True, text=True)
-
-    def chown(self, path):
-        if self.as_postgres:
-            shutil.chown(path, "postgres", "postgres")
+        super().__init__(args, prefix="switchyard-idle-")
 
     def start_postgres(self):
-        self.pg_port = free_port()
-        data = os.path.join(self.dir, "pg")
-        os.mkdir(data)
-        self.chown(data)
-        self.chown(self.dir)
-        self.run(self.as_postgres + [f"{self.bin}/initdb", "-D", data, "-U", "postgres",
-                                     "--auth-local=trust", "--auth-host=scram-sha-256"])
-        with open(os.path.join(data, "postgresql.conf"), "a") as conf:
-            conf.write(f"port = {self.pg_port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.dir}'\nmax_connections = {2 * self.args.pool_size + 50}\n"
-                       "fsync = off\nsynchronous_commit = off\n")
-        self.run(self.as_postgres + [f"{self.bin}/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "pg.log"), "-w", "start"])
-        self.pg_data = data
-        psql = [f"{self.bin}/psql", "-X", "-q", "-A", "-t", "-h", self.dir, "-p", str(self.pg_port), "-U", "postgres", "-c"]
-        self.run(psql + ["CREATE ROLE bench LOGIN PASSWORD 'bench'"])
-        self.run(psql + ["CREATE DATABASE bench OWNER bench"])
-        self.secret = self.run(psql + ["SELECT rolpassword FROM pg_authid WHERE rolname = 'bench'"]).stdout.strip()
-
-    def spawn(self, name, cmd, port):
-        log = open(os.path.join(self.dir, f"{name}.log"), "w")
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.procs.append(proc)
-        wait_port(port)
-        return proc
+        super().start_postgres(max_connections=2 * self.args.pool_size + 50, settings="", pgbench_scale=None)
+        self.secret = self.psql("SELECT rolpassword FROM pg_authid WHERE rolname = 'bench'")
 
     def start_pgbouncer(self):
         port = free_port()
@@ -260,21 +214,6 @@ class Setup:
                     f'[databases.bench]\ncluster = "main"\n')
         proc = self.spawn("switchyard", [binary, "run", "--config", config], port)
         return port, proc.pid
-
-    def cleanup(self):
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        if self.pg_data:
-            subprocess.run(self.as_postgres + [f"{self.bin}/pg_ctl", "-D", self.pg_data, "-m", "fast", "-w", "stop"],
-                           capture_output=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def main():

@@ -22,9 +22,17 @@ def pg_bindir():
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port in 20000-29999 that a socket can bind now (the kernel's ephemeral range is avoided:
+    outgoing connections take ports from it, so one found free there can be gone a moment later)."""
+    for _ in range(500):
+        port = random.randint(20000, 29999)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    sys.exit("no free port in 20000-29999")
 
 
 def wait_port(port, timeout=20):
@@ -39,10 +47,10 @@ def wait_port(port, timeout=20):
 
 
 class Bench:
-    def __init__(self, args):
+    def __init__(self, args, prefix="switchyard-bench-"):
         self.args = args
         self.bin = pg_bindir()
-        self.dir = tempfile.mkdtemp(prefix="switchyard-bench-")
+        self.dir = tempfile.mkdtemp(prefix=prefix)
         os.chmod(self.dir, 0o755)
         self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.procs = []
@@ -56,7 +64,8 @@ class Bench:
         if self.as_postgres:
             shutil.chown(path, "postgres", "postgres")
 
-    def start_postgres(self):
+    def start_postgres(self, max_connections=300, settings="shared_buffers = 256MB\n", pgbench_scale=10):
+        """Starts the server with role and database `bench`; `pgbench -i` at `pgbench_scale` unless None."""
         data = os.path.join(self.dir, "pg")
         os.mkdir(data)
         self.chown(data)
@@ -65,14 +74,20 @@ class Bench:
                                      "--auth-local=trust", "--auth-host=scram-sha-256"])
         with open(os.path.join(data, "postgresql.conf"), "a") as conf:
             conf.write(f"port = {self.pg_port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.dir}'\nmax_connections = 300\n"
-                       "shared_buffers = 256MB\nfsync = off\nsynchronous_commit = off\n")
+                       f"unix_socket_directories = '{self.dir}'\nmax_connections = {max_connections}\n"
+                       f"{settings}fsync = off\nsynchronous_commit = off\n")
         self.run(self.as_postgres + [f"{self.bin}/pg_ctl", "-D", data, "-l", os.path.join(self.dir, "pg.log"), "-w", "start"])
         self.pg_data = data
-        psql = [f"{self.bin}/psql", "-X", "-h", self.dir, "-p", str(self.pg_port), "-U", "postgres", "-c"]
-        self.run(psql + ["CREATE ROLE bench LOGIN PASSWORD 'bench'"])
-        self.run(psql + ["CREATE DATABASE bench OWNER bench"])
-        self.run([f"{self.bin}/pgbench", "-i", "-s", "10", "-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "bench", "bench"], env=self.env)
+        self.psql("CREATE ROLE bench LOGIN PASSWORD 'bench'")
+        self.psql("CREATE DATABASE bench OWNER bench")
+        if pgbench_scale is not None:
+            self.run([f"{self.bin}/pgbench", "-i", "-s", str(pgbench_scale), "-h", "127.0.0.1", "-p", str(self.pg_port),
+                      "-U", "bench", "bench"], env=self.env)
+
+    def psql(self, sql):
+        """Runs `sql` as the superuser over the server's socket; its unaligned output."""
+        return self.run([f"{self.bin}/psql", "-X", "-q", "-A", "-t", "-h", self.dir, "-p", str(self.pg_port),
+                         "-U", "postgres", "-c", sql]).stdout.strip()
 
     def spawn(self, name, cmd, port):
         log = open(os.path.join(self.dir, f"{name}.log"), "w")
@@ -153,7 +168,8 @@ class Bench:
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
         if hasattr(self, "pg_data"):
             subprocess.run(self.as_postgres + [f"{self.bin}/pg_ctl", "-D", self.pg_data, "-m", "fast", "-w", "stop"],
                            capture_output=True)
