@@ -71,36 +71,10 @@ enum BackendTarget {
 
     static func serverStream(_ bytes: UnsafeRawBufferPointer, credentials: ServerLoginCredentials) {
         var machine = ServerLoginMachine(credentials: credentials)
-        var offset = 0
-        while true {
-            let header: FrameHeader
-            do {
-                guard let parsed = try FrameHeader.parse(bytes, at: offset, limit: FuzzStream.frameLimit) else { return }
-                header = parsed
-            } catch {
-                return
-            }
-            require((4...FuzzStream.frameLimit).contains(header.length), "frame length \(header.length) out of range")
-            guard offset + header.frameSize <= bytes.count else { return }
-            let frameRange = offset..<(offset + header.frameSize)
-            let body = UnsafeRawBufferPointer(rebasing: bytes[(offset + FrameHeader.size)..<frameRange.upperBound])
-            offset = frameRange.upperBound
-            let message: DecodedBackendMessage
-            do {
-                message = try DecodedBackendMessage.decode(header: header, body: body)
-            } catch {
-                continue
-            }
-            require(message.id.rawValue == header.id, "decoded \(message.id) from type byte \(header.id)")
-            var writer = WireWriter()
-            message.encode(into: &writer)
-            require(writer.bytes == FuzzStream.array(bytes, frameRange), "\(message.id) re-encodes differently")
-            let again = writer.bytes.withUnsafeBytes { raw in
-                try? DecodedBackendMessage.decode(header: header, body: UnsafeRawBufferPointer(rebasing: raw[FrameHeader.size...]))
-            }
-            require(again == message, "\(message.id) does not re-decode to the same value")
-            if case .authentication(.saslContinue(let data)) = message, self.exceedsIterationBudget(data) { return }
+        FuzzStream.forEachMessage(DecodedBackendMessage.self, in: bytes, from: 0) { message in
+            if case .authentication(.saslContinue(let data)) = message, self.exceedsIterationBudget(data) { return false }
             self.feed(message, to: &machine)
+            return true
         }
     }
 

@@ -92,38 +92,11 @@ enum FrontendTarget {
 
     static func regularPhase(_ bytes: UnsafeRawBufferPointer, from start: Int, login: LoginState) {
         var login = login
-        var offset = start
-        while true {
-            let header: FrameHeader
-            do {
-                guard let parsed = try FrameHeader.parse(bytes, at: offset, limit: FuzzStream.frameLimit) else { return }
-                header = parsed
-            } catch {
-                return
-            }
-            require((4...FuzzStream.frameLimit).contains(header.length), "frame length \(header.length) out of range")
-            guard offset + header.frameSize <= bytes.count else { return }
-            let frameRange = offset..<(offset + header.frameSize)
-            let body = UnsafeRawBufferPointer(rebasing: bytes[(offset + FrameHeader.size)..<frameRange.upperBound])
-            offset = frameRange.upperBound
-            let message: DecodedFrontendMessage
-            do {
-                message = try DecodedFrontendMessage.decode(header: header, body: body)
-            } catch {
-                // The proxy forwards frames it does not need to understand; keep reading.
-                continue
-            }
-            require(message.id.rawValue == header.id, "decoded \(message.id) from type byte \(header.id)")
-            var writer = WireWriter()
-            message.encode(into: &writer)
-            require(writer.bytes == FuzzStream.array(bytes, frameRange), "\(message.id) re-encodes differently")
-            let again = writer.bytes.withUnsafeBytes { raw in
-                try? DecodedFrontendMessage.decode(header: header, body: UnsafeRawBufferPointer(rebasing: raw[FrameHeader.size...]))
-            }
-            require(again == message, "\(message.id) does not re-decode to the same value")
+        FuzzStream.forEachMessage(DecodedFrontendMessage.self, in: bytes, from: start) { message in
             if case .passwordFamily(let body) = message {
                 login.receive(body)
             }
+            return true
         }
     }
 

@@ -5,7 +5,7 @@
 #
 # Each target is one module: the sources of the modules it exercises, concatenated with their
 # `import SwitchyardX` lines dropped (so `package` declarations are visible), plus the target's
-# file and FuzzSupport.swift. SwitchyardCrypto keeps `import COpenSSL`, found through the module
+# file(s) (frontend and backend share FrameWalk.swift) and FuzzSupport.swift. SwitchyardCrypto keeps `import COpenSSL`, found through the module
 # map in Sources/COpenSSL (it links -lssl -lcrypto). Targets are built with
 # `-sanitize=fuzzer,address -O`.
 set -euo pipefail
@@ -24,10 +24,10 @@ sources_for() {
     esac
 }
 
-main_file_for() {
+main_files_for() {
     case "$1" in
-        frontend) echo "fuzz/FrontendTarget.swift" ;;
-        backend) echo "fuzz/BackendTarget.swift" ;;
+        frontend) echo "fuzz/FrontendTarget.swift fuzz/FrameWalk.swift" ;;
+        backend) echo "fuzz/BackendTarget.swift fuzz/FrameWalk.swift" ;;
         sql) echo "fuzz/SQLTarget.swift" ;;
     esac
 }
@@ -45,7 +45,8 @@ build() {
     done
     local flags=(-sanitize=fuzzer,address -O -wmo -swift-version 6 -parse-as-library -package-name switchyard
         -module-name "Fuzz_$target" -I "$ROOT/Sources/COpenSSL" -use-ld=lld)
-    local files=("$work"/*.swift "$ROOT/$(main_file_for "$target")" "$ROOT/fuzz/FuzzSupport.swift")
+    local files=("$work"/*.swift "$ROOT/fuzz/FuzzSupport.swift")
+    for file in $(main_files_for "$target"); do files+=("$ROOT/$file"); done
     echo "building $target" >&2
     swiftc "${flags[@]}" "${files[@]}" -o "$OUT/$target"
 }
