@@ -54,9 +54,7 @@ package final class ProxyProcess: Sendable {
         LocalRegistry.shared.childStarted(child.pid)
         let proxy = ProxyProcess(child: child, port: port, directory: directory)
         let deadline = Monotonic.now + timeout
-        // The daemon opens its admin port after the client listeners: wait for both.
-        let adminPort = Self.adminPort(inConfig: config)
-        while !Self.accepts(port: port) || !(adminPort.map { Self.accepts(port: $0) } ?? true) {
+        while !Self.accepts(port: port) {
             if let status = proxy.waitForExit(timeout: 0) {
                 throw LocalError.commandFailed(command: child.commandLine, status: status, output: proxy.output())
             }
@@ -68,19 +66,6 @@ package final class ProxyProcess: Sendable {
             usleep(10_000)
         }
         return proxy
-    }
-
-    /// The port of `admin_listen = "HOST:PORT"` in a configuration text (`nil` when it has none
-    /// or leaves the admin port disabled with "").
-    static func adminPort(inConfig config: String) -> Int? {
-        for line in config.split(separator: "\n") {
-            let words = line.split(separator: "=", maxSplits: 1)
-            guard words.count == 2, words[0].trimmingCharacters(in: .whitespaces) == "admin_listen" else { continue }
-            let value = words[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            guard let colon = value.lastIndex(of: ":") else { return nil }
-            return Int(value[value.index(after: colon)...])
-        }
-        return nil
     }
 
     /// Everything the process wrote to stdout and stderr so far.

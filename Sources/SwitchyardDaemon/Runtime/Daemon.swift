@@ -57,20 +57,17 @@ package final class Daemon: Sendable {
         let daemon = Daemon(config: config, runtime: runtime, logger: logger)
         let limit = System.raiseOpenFileLimit(to: runtime.maxClientConnections * 2 + 1024)
         logger.info("open file limit", metadata: ["limit": "\(limit)"])
+        var contexts: [LoopBound<LoopContext>] = []
         for index in 0..<runtime.workers {
             let loop = try EventLoop(index: index)
-            var failure: (any Error)?
-            loop.queue.sync {
-                let context = LoopContext(loop: loop, shared: daemon.shared, config: runtime, logger: logger)
-                do {
-                    context.listener = try Listener(context: context, address: runtime.listen)
+            contexts.append(
+                loop.queue.sync {
+                    let context = LoopContext(loop: loop, shared: daemon.shared, config: runtime, logger: logger)
                     context.startJanitor()
-                    daemon.shared.register(LoopBound(context, loop: loop))
-                } catch {
-                    failure = error
-                }
-            }
-            if let failure { throw failure }
+                    let bound = LoopBound(context, loop: loop)
+                    daemon.shared.register(bound)
+                    return bound
+                })
         }
         daemon.shared.prober = try HealthProber(shared: daemon.shared, config: runtime)
         daemon.shared.admin = daemon
@@ -84,6 +81,19 @@ package final class Daemon: Sendable {
                 logger: logger
             )
             daemon.adminServer.withLock { $0 = server }
+        }
+        // Client listeners last: once the client port accepts, the admin port is open too.
+        for bound in contexts {
+            var failure: (any Error)?
+            bound.loop.queue.sync {
+                let context = bound.value
+                do {
+                    context.listener = try Listener(context: context, address: runtime.listen)
+                } catch {
+                    failure = error
+                }
+            }
+            if let failure { throw failure }
         }
         logger.info(
             "listening",
