@@ -57,15 +57,7 @@ package struct MultiClusterConfiguration: Sendable {
     }
 
     /// One `[[databases.app.routes]]`.
-    package struct Route: Sendable {
-        package var tables: [String]
-        package var cluster: String
-
-        package init(tables: [String], cluster: String) {
-            self.tables = tables
-            self.cluster = cluster
-        }
-    }
+    package typealias Route = ProxyConfiguration.Route
 
     /// One `[[databases.app.shards]]`.
     package struct ShardGroup: Sendable {
