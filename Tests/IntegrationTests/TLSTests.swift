@@ -181,7 +181,7 @@ struct TLSTests {
     // MARK: - The proxy to servers
 
     /// A server of its own with `ssl = on` and the test certificate (which names 127.0.0.1).
-    @Test("server_tls reaches an ssl=on server, verifying chain and host name with a CA file")
+    @Test("server_tls reaches an ssl=on server, verifying chain and host name with a CA file, for health checks too")
     func serverTLS() throws {
         let certificates = try TLSCertificates.shared.get()
         let (topology, cluster) = try TestCluster.shared.startThrowawayCluster(replicas: 0)
@@ -203,9 +203,17 @@ struct TLSTests {
             let connection = try PGConnection(clientConnection(proxy, sslmode: "disable") + " password=app")
             defer { connection.close() }
             #expect(try connection.exec(sslInUse).scalar == expected, "\(settings)")
+            // The health checks' own connection follows server_tls too.
+            let healthSSL = """
+                SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                WHERE a.application_name = 'switchyard health check'
+                """
+            #expect(try waitUntil(timeout: 10) { try server.query(healthSSL) == expected }, "health check, \(settings)")
         }
 
-        // A CA that did not sign the server's certificate: every login fails with 08006.
+        // A CA that did not sign the server's certificate: every login fails with 08006, which
+        // names the reason (once the health checks, failing too, take the server out, as the
+        // detail of "no primary server is available").
         let wrongCA = try startProxy(
             server: server, tls: "server_tls = \"require\"\nserver_tls_ca_file = \"\(certificates.otherCACertificate)\"")
         defer { wrongCA.stop() }
@@ -213,7 +221,7 @@ struct TLSTests {
             try PGConnection(clientConnection(wrongCA, sslmode: "disable") + " password=app")
         }
         #expect(untrusted.sqlState == .connectionFailure, "\(untrusted)")
-        #expect(untrusted.message.contains("certificate verify failed"), "\(untrusted)")
+        #expect(untrusted.explains("certificate verify failed"), "\(untrusted)")
 
         // A certificate from the right CA that names only "localhost" does not match 127.0.0.1.
         try certificates.install(certificate: certificates.renewedCertificate, key: certificates.renewedKey, on: server)
@@ -224,7 +232,7 @@ struct TLSTests {
             try PGConnection(clientConnection(mismatch, sslmode: "disable") + " password=app")
         }
         #expect(misnamed.sqlState == .connectionFailure, "\(misnamed)")
-        #expect(misnamed.message.contains("IP address mismatch"), "\(misnamed)")
+        #expect(misnamed.explains("IP address mismatch"), "\(misnamed)")
     }
 
     @Test("server_tls = \"require\" fails with 08006 against a server without TLS; prefer falls back")
@@ -238,7 +246,7 @@ struct TLSTests {
             try PGConnection(clientConnection(required, sslmode: "disable") + " password=app")
         }
         #expect(error.sqlState == .connectionFailure, "\(error)")
-        #expect(error.message.contains("server does not support SSL, but SSL was required"), "\(error)")
+        #expect(error.explains("server does not support SSL, but SSL was required"), "\(error)")
 
         let preferred = try startProxy(server: primary, tls: "server_tls = \"prefer\"")
         defer { preferred.stop() }
@@ -527,5 +535,12 @@ private final class ScriptedServer: @unchecked Sendable {
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
         close(fd)
+    }
+}
+
+extension PGError {
+    /// Whether the message or its detail contains `reason`.
+    fileprivate func explains(_ reason: String) -> Bool {
+        self.message.contains(reason) || (self.detail ?? "").contains(reason)
     }
 }

@@ -212,7 +212,7 @@ extension ClientConnection {
             execution.waitingPools.append(pool)
             pool.lease(for: self)
         case .noPrimary:
-            self.multiShardFailed(ProxyError(.connectionFailure, .error, "no primary server is available for cluster \"\(target.cluster)\""))
+            self.multiShardFailed(self.context.noPrimaryError(cluster: target.cluster))
         case .failed(let error):
             self.multiShardFailed(error)
         }

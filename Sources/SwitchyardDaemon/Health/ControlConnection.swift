@@ -1,5 +1,6 @@
 // ControlConnection: a server connection of the proxy's own — health checks, promotion, recovery
-// of prepared transactions — that runs one simple query at a time and returns its rows.
+// of prepared transactions — that runs one simple query at a time and returns its rows, over TLS
+// when server_tls asks for it.
 import SwitchyardCrypto
 import SwitchyardIO
 import SwitchyardSession
@@ -28,6 +29,8 @@ final class ControlConnection: EventHandler {
     private enum Phase {
         case disconnected
         case connecting
+        /// SSLRequest sent; the server's one-byte answer decides between TLS and plaintext.
+        case awaitingSSLResponse(ServerTLSPolicy, TLSContext)
         case loggingIn(ServerLoginMachine)
         case ready
         case querying
@@ -35,6 +38,10 @@ final class ControlConnection: EventHandler {
 
     let address: SocketAddress
     let serverName: String
+    /// The configured host, which a verified server certificate must name.
+    private let serverHost: String
+    /// server_tls as of the next connect (a reload changes it; an open connection keeps its own).
+    var tlsSettings: ServerTLSSettings
     private let database: String
     private let credentials: ServerLoginCredentials
     private let applicationName: String
@@ -43,6 +50,9 @@ final class ControlConnection: EventHandler {
     private var fd: Int32 = -1
     private var registration: Registration = .none
     private var inbound = IOBuffer(capacity: 4096)
+    /// Bytes the socket (or TLS) has not taken yet.
+    private var outbound: [UInt8] = []
+    private var tls: TLSSession?
     private var sql = ""
     private var completion: ((Result<Rows, Failure>) -> Void)?
     private var rows: Rows = []
@@ -55,6 +65,8 @@ final class ControlConnection: EventHandler {
     init(
         address: SocketAddress,
         serverName: String,
+        serverHost: String,
+        tls: ServerTLSSettings,
         database: String,
         credentials: ServerLoginCredentials,
         applicationName: String,
@@ -62,6 +74,8 @@ final class ControlConnection: EventHandler {
     ) {
         self.address = address
         self.serverName = serverName
+        self.serverHost = serverHost
+        self.tlsSettings = tls
         self.database = database
         self.credentials = credentials
         self.applicationName = applicationName
@@ -95,7 +109,7 @@ final class ControlConnection: EventHandler {
             } catch {
                 self.fail("\(error)")
             }
-        case .connecting, .loggingIn, .querying:
+        case .connecting, .awaitingSSLResponse, .loggingIn, .querying:
             break
         }
     }
@@ -122,19 +136,38 @@ final class ControlConnection: EventHandler {
                 self.fail("\(error)")
                 return
             }
-            self.phase = .loggingIn(ServerLoginMachine(credentials: self.credentials))
-            self.write(
-                ServerLoginMachine.startupMessage(
-                    user: self.credentials.user,
-                    database: self.database,
-                    parameters: [("application_name", self.applicationName)]
-                )
-            )
+            if let context = self.tlsSettings.context {
+                self.phase = .awaitingSSLResponse(self.tlsSettings.policy, context)
+                var writer = WireWriter(capacity: 8)
+                StartupPacket.sslRequest.encode(into: &writer)
+                self.write(writer.bytes)
+            } else {
+                self.startLogin()
+            }
         }
-        guard events & (EventLoop.readable | EventLoop.hangup | EventLoop.error) != 0, self.fd >= 0 else { return }
+        // Few bytes pass here, so every event simply retries both directions: TLS can make one
+        // direction ready through the other (a handshake reads and writes).
+        self.flush()
+        self.readAvailable()
+        if self.tls != nil { self.flush() }
+    }
+
+    private func startLogin() {
+        self.phase = .loggingIn(ServerLoginMachine(credentials: self.credentials))
+        self.write(
+            ServerLoginMachine.startupMessage(
+                user: self.credentials.user,
+                database: self.database,
+                parameters: [("application_name", self.applicationName)]
+            )
+        )
+    }
+
+    private func readAvailable() {
         while self.fd >= 0 {
             self.inbound.reserveWritable(4096)
-            switch Socket.read(self.fd, into: self.inbound) {
+            let result = self.tls.map { $0.read(into: self.inbound) } ?? Socket.read(self.fd, into: self.inbound)
+            switch result {
             case .bytes:
                 self.processInput()
             case .wouldBlock:
@@ -149,7 +182,33 @@ final class ControlConnection: EventHandler {
         }
     }
 
+    /// Handles the answer to SSLRequest. Returns whether login messages may follow in the buffer.
+    private func sslResponseReceived(policy: ServerTLSPolicy, context: TLSContext) -> Bool {
+        switch SSLResponse.read(self.inbound, policy: policy, server: self.serverName) {
+        case .pending:
+            return false
+        case .startTLS:
+            do {
+                self.tls = try context.makeClientSession(fd: self.fd, serverHost: self.serverHost)
+            } catch {
+                self.fail("\(error)")
+                return false
+            }
+            self.startLogin()
+            return false
+        case .plaintext:
+            self.startLogin()
+            return true
+        case .refused(let error):
+            self.fail(error.message)
+            return false
+        }
+    }
+
     private func processInput() {
+        if case .awaitingSSLResponse(let policy, let context) = self.phase {
+            guard self.sslResponseReceived(policy: policy, context: context) else { return }
+        }
         while self.fd >= 0 {
             let view = self.inbound.readableView
             let message: DecodedBackendMessage
@@ -200,7 +259,7 @@ final class ControlConnection: EventHandler {
                 self.runNext()
             default: break
             }
-        case .disconnected, .connecting, .ready:
+        case .disconnected, .connecting, .awaitingSSLResponse, .ready:
             // A ready connection that speaks is saying goodbye (the server is shutting down).
             if case .errorResponse(let fields) = message { self.fail(fields.message ?? "server error") }
         }
@@ -208,10 +267,28 @@ final class ControlConnection: EventHandler {
 
     private func write(_ bytes: [UInt8]) {
         guard self.fd >= 0 else { return }
-        // Requests are tiny; a connection whose socket buffer is full is as good as dead.
-        let result = bytes.withUnsafeBytes { Socket.write(self.fd, $0) }
-        if case .bytes(let count) = result, count == bytes.count { return }
-        self.fail("could not send to the server")
+        self.outbound.append(contentsOf: bytes)
+        self.flush()
+    }
+
+    /// Writes what is pending; what the socket does not take waits for the next event (the
+    /// query's deadline bounds the wait).
+    private func flush() {
+        while self.fd >= 0, !self.outbound.isEmpty {
+            let result = self.outbound.withUnsafeBytes { bytes in
+                self.tls.map { $0.write(bytes) } ?? Socket.write(self.fd, bytes)
+            }
+            switch result {
+            case .bytes(let count):
+                self.outbound.removeFirst(count)
+            case .wouldBlock:
+                return
+            case .endOfFile:
+                self.fail("could not send to the server")
+            case .failed(let error):
+                self.fail("\(error)")
+            }
+        }
     }
 
     /// Closes the connection and fails the query in flight; queued ones reconnect.
@@ -232,8 +309,11 @@ final class ControlConnection: EventHandler {
     func close() {
         if self.fd >= 0 {
             self.loop.deregister(self.fd, self.registration)
+            self.tls?.close()
             Socket.close(self.fd)
         }
+        self.tls = nil
+        self.outbound = []
         self.fd = -1
         self.registration = .none
         self.phase = .disconnected

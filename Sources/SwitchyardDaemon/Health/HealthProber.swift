@@ -125,6 +125,7 @@ final class ProberState {
                 probe.entry.password == entry.password, probe.entry.database == entry.database
             {
                 if policyChanged { self.handle(probe.health.policyChanged(config.health, now: now), cluster: name, probe: &probe) }
+                for connection in probe.connections { connection.tlsSettings = config.serverTLS }
                 probe.entry = entry
                 self.clusters[name] = probe
                 self.publish(name)
@@ -139,6 +140,8 @@ final class ProberState {
                 ControlConnection(
                     address: server.address,
                     serverName: server.name,
+                    serverHost: server.host,
+                    tls: config.serverTLS,
                     database: entry.database,
                     credentials: credentials,
                     applicationName: Self.applicationName,
@@ -221,6 +224,7 @@ final class ProberState {
         let events: [HealthEvent]
         switch result {
         case .success(let checked):
+            self.shared.setCheckFailure(nil, server: connection.serverName)
             events = probe.health.checkSucceeded(server: server, result: checked, now: now)
             if !checked.isInRecovery, self.recoveredAtStart.insert(connection.serverName).inserted, let config = self.config {
                 // At start: prepared transactions a previous run left in doubt.
@@ -228,6 +232,7 @@ final class ProberState {
             }
         case .failure(let failure):
             let reason = failure.reason
+            self.shared.setCheckFailure(reason, server: connection.serverName)
             self.logger.debug("health check failed", metadata: ["server": "\(connection.serverName)", "error": "\(reason)"])
             events = probe.health.checkFailed(server: server, now: now)
             if events.contains(.serverDown(server: server)) {

@@ -42,7 +42,7 @@ final class PreparedTransactionRecovery {
         let server = entry.servers[index]
         guard !self.running.contains(server.name) else { return }
         self.running.insert(server.name)
-        let lister = self.connection(to: server, database: entry.database, credentials: self.healthCredentials(entry, config))
+        let lister = self.connection(to: server, database: entry.database, credentials: self.healthCredentials(entry, config), config: config)
         let sql = """
             SELECT gid, owner, database, \
             pg_catalog.floor(extract(epoch FROM pg_catalog.now() - prepared))::int \
@@ -104,7 +104,8 @@ final class PreparedTransactionRecovery {
             self.logger.warning("prepared transaction left unresolved: its first cluster is unknown", metadata: ["gid": "\(gid)"])
             return
         }
-        let asker = self.connection(to: first.servers[primary], database: first.database, credentials: self.healthCredentials(first, config))
+        let asker = self.connection(
+            to: first.servers[primary], database: first.database, credentials: self.healthCredentials(first, config), config: config)
         asker.run("SELECT pg_catalog.pg_xact_status('\(name.transactionID)'::pg_catalog.xid8)", timeoutNs: Self.timeoutNs) {
             [unowned self] result in
             asker.close()
@@ -129,7 +130,7 @@ final class PreparedTransactionRecovery {
                 self.logger.error("prepared transaction left unresolved: no credentials for its owner", metadata: ["gid": "\(gid)", "user": "\(owner)"])
                 return
             }
-            let resolver = self.connection(to: server, database: database, credentials: credentials)
+            let resolver = self.connection(to: server, database: database, credentials: credentials, config: config)
             let statement = commit ? "COMMIT PREPARED" : "ROLLBACK PREPARED"
             resolver.run("\(statement) \(SessionSettings.quoteLiteral(gid))", timeoutNs: Self.timeoutNs) { [unowned self] result in
                 resolver.close()
@@ -146,10 +147,14 @@ final class PreparedTransactionRecovery {
         }
     }
 
-    private func connection(to server: ServerEntry, database: String, credentials: ServerLoginCredentials) -> ControlConnection {
+    private func connection(
+        to server: ServerEntry, database: String, credentials: ServerLoginCredentials, config: RuntimeConfig
+    ) -> ControlConnection {
         ControlConnection(
             address: server.address,
             serverName: server.name,
+            serverHost: server.host,
+            tls: config.serverTLS,
             database: database,
             credentials: credentials,
             applicationName: "switchyard recovery",

@@ -195,14 +195,32 @@ extension LoopContext {
             for client in waiters {
                 if client.isClosed { continue }
                 if now >= client.leaseDeadline {
-                    client.leaseFailed(
-                        ProxyError(.connectionFailure, .error, "no primary server is available for cluster \"\(cluster)\"")
-                    )
+                    client.leaseFailed(self.noPrimaryError(cluster: cluster))
                 } else {
                     remaining.append(client)
                 }
             }
             self.primaryWaiters[cluster] = remaining.isEmpty ? nil : remaining
         }
+    }
+
+    /// The error for a client that found no primary in `cluster`, with why in its detail when
+    /// known: the most recent failed server login of that cluster on this loop, else the failed
+    /// health checks of its servers (a TLS or password problem, say).
+    func noPrimaryError(cluster: String) -> ProxyError {
+        var reasons: [String] = []
+        let failures = self.pools.values.compactMap { pool in pool.origin?.cluster == cluster ? pool.lastFailure : nil }
+        if let latest = failures.max(by: { $0.time < $1.time }) {
+            reasons.append("Last failed login: \(latest.error.message).")
+        } else {
+            for server in self.config.clusters[cluster]?.servers ?? [] {
+                if let reason = self.shared.checkFailure(server: server.name) {
+                    reasons.append("Health check of \(server.name) failed: \(reason).")
+                }
+            }
+        }
+        return ProxyError(
+            .connectionFailure, .error, "no primary server is available for cluster \"\(cluster)\"",
+            detail: reasons.isEmpty ? nil : reasons.joined(separator: " "))
     }
 }

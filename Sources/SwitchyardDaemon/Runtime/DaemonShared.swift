@@ -22,6 +22,8 @@ package final class DaemonShared: Sendable {
     private let proberBox = Mutex<HealthProber?>(nil)
     /// Servers (`host:port`) known to have max_prepared_transactions = 0.
     private let noPreparedTransactions = Mutex<Set<String>>([])
+    /// Why the last health check of each failing server (`host:port`) failed.
+    private let checkFailures = Mutex<[String: String]>([:])
     /// This process's name in its prepared transactions, `<identity>.<boot>`: the identity is the
     /// same for every run of this proxy (host name and listen address), the boot part is new in
     /// each process. Recovery leaves the young transactions of live instances alone.
@@ -110,6 +112,16 @@ package final class DaemonShared: Sendable {
         self.noPreparedTransactions.withLock { set in
             if count == 0 { set.insert(server) } else { set.remove(server) }
         }
+    }
+
+    /// Records how the last health check of `server` (`host:port`) ended: `nil` when it succeeded.
+    func setCheckFailure(_ reason: String?, server: String) {
+        self.checkFailures.withLock { $0[server] = reason }
+    }
+
+    /// Why the last health check of `server` failed; `nil` when it succeeded or none ran yet.
+    func checkFailure(server: String) -> String? {
+        self.checkFailures.withLock { $0[server] }
     }
 
     // MARK: - Client admission

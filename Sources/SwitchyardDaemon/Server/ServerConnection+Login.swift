@@ -80,18 +80,11 @@ extension ServerConnection {
     /// Handles the server's one-byte answer to SSLRequest. Returns whether login input may follow
     /// in the same buffer (only after a plaintext `N`).
     private func sslResponseReceived(_ buffer: IOBuffer) -> Bool {
-        guard buffer.readableBytes > 0 else { return false }
-        let answer = buffer.readableView[0]
         let settings = self.context.config.serverTLS
-        switch answer {
-        case UInt8(ascii: "S"):
-            // Anything after the 'S' came before the handshake, unencrypted: it may have been
-            // injected by a man in the middle (CVE-2021-23222), so it is refused, not parsed.
-            guard buffer.readableBytes == 1 else {
-                self.loginFailed(.protocolViolation(server: self.serverName, detail: "received unencrypted data after SSL response"))
-                return false
-            }
-            buffer.consume(1)
+        switch SSLResponse.read(buffer, policy: settings.policy, server: self.serverName) {
+        case .pending:
+            return false
+        case .startTLS:
             self.isAwaitingSSLResponse = false
             guard let context = settings.context else {
                 preconditionFailure("SSLRequest is sent only when server_tls provides a context")
@@ -104,21 +97,12 @@ extension ServerConnection {
             }
             self.sendStartupMessage()
             return false
-        case UInt8(ascii: "N"):
-            guard settings.policy == .prefer else {
-                self.loginFailed(.unreachable(server: self.serverName, reason: "server does not support SSL, but SSL was required"))
-                return false
-            }
-            buffer.consume(1)
+        case .plaintext:
             self.isAwaitingSSLResponse = false
             self.sendStartupMessage()
             return true
-        default:
-            // Typically an ErrorResponse. Nobody has authenticated the peer yet (it may be a man
-            // in the middle), so its text is not relayed to clients.
-            let shown = (0x21...0x7E).contains(answer) ? "'\(Character(UnicodeScalar(answer)))'" : "byte \(answer)"
-            self.loginFailed(
-                .protocolViolation(server: self.serverName, detail: "answered the SSL request with \(shown), not S or N"))
+        case .refused(let error):
+            self.loginFailed(error)
             return false
         }
     }
