@@ -10,8 +10,9 @@ import Synchronization
 /// Every connection is logged in the way a `trust` server does it (AuthenticationOk, a few
 /// ParameterStatus, BackendKeyData, ReadyForQuery) unless `login` scripts something else. Simple
 /// queries get one row with the value `1`, except the proxy's health check (`pg_is_in_recovery`,
-/// answered as a primary), its housekeeping (`SET`, `RESET`, `DISCARD`, `current_setting`), and
-/// whatever `query` scripts. SSLRequest and GSSENCRequest are answered `N`.
+/// answered as a primary, or as a replica when `inRecovery`), its housekeeping (`SET`, `RESET`,
+/// `DISCARD`, `current_setting`), and whatever `query` scripts. SSLRequest and GSSENCRequest are
+/// answered `N`.
 ///
 /// Each connection runs on a thread of its own with blocking reads; `stop()` closes everything
 /// (the threads keep the server alive until then).
@@ -25,7 +26,7 @@ package final class FakePostgresServer: Sendable {
     }
 
     /// The bytes to send after the StartupMessage instead of the usual login; `nil` for the usual one.
-    /// After them the connection is served as usual (or closed, when the script returns `closing`).
+    /// After them the connection is served as usual.
     package typealias LoginScript = @Sendable (Session) -> [UInt8]?
     /// The bytes to send for a simple query that is not housekeeping; `nil` for the usual row.
     package typealias QueryScript = @Sendable (Session, String) -> [UInt8]?
@@ -34,6 +35,8 @@ package final class FakePostgresServer: Sendable {
     private let listener: Int32
     private let login: LoginScript
     private let query: QueryScript
+    private let hangsUpAfter: @Sendable (String) -> Bool
+    private let inRecovery: Bool
     private let state = Mutex(State())
 
     private struct State {
@@ -46,13 +49,18 @@ package final class FakePostgresServer: Sendable {
         var isStopped = false
     }
 
-    /// Starts listening on a free port.
+    /// Starts listening on a free port. After answering a simple query for which `hangsUpAfter`
+    /// holds, the server closes that connection, as a server going down does.
     package init(
+        inRecovery: Bool = false,
         login: @escaping LoginScript = { _ in nil },
-        query: @escaping QueryScript = { _, _ in nil }
+        query: @escaping QueryScript = { _, _ in nil },
+        hangsUpAfter: @escaping @Sendable (String) -> Bool = { _ in false }
     ) throws {
+        self.inRecovery = inRecovery
         self.login = login
         self.query = query
+        self.hangsUpAfter = hangsUpAfter
         (self.port, self.listener) = try Self.listenOnFreePort()
         let thread = Thread { [self] in acceptLoop() }
         thread.stackSize = 1 << 20
@@ -199,6 +207,7 @@ package final class FakePostgresServer: Sendable {
                 let text = String(decoding: body.prefix { $0 != 0 }, as: UTF8.self)
                 state.withLock { $0.queries.append((id, text)) }
                 guard Self.write(descriptor, answer(text, session: session)) else { return true }
+                if hangsUpAfter(text) { return false }
             case UInt8(ascii: "S"):
                 guard Self.write(descriptor, BackendBytes.readyForQuery()) else { return true }
             default:
@@ -211,8 +220,8 @@ package final class FakePostgresServer: Sendable {
     private func answer(_ text: String, session: Session) -> [UInt8] {
         let upper = text.uppercased()
         if text.contains("pg_is_in_recovery") {
-            // The health check: not in recovery, a WAL position, timeline 1.
-            return BackendBytes.rows(["in_recovery", "position", "timeline"], ["f", "0/3000000", "1"])
+            // The health check: whether in recovery, a WAL position, timeline 1.
+            return BackendBytes.rows(["in_recovery", "position", "timeline"], [inRecovery ? "t" : "f", "0/3000000", "1"])
         }
         if text.contains("current_setting") { return BackendBytes.rows(["current_setting"], ["0"]) }
         if upper.hasPrefix("DISCARD") { return BackendBytes.commandComplete("DISCARD ALL") + BackendBytes.readyForQuery() }

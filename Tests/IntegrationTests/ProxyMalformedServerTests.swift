@@ -223,4 +223,49 @@ struct ProxyMalformedServerTests {
         defer { client.close() }
         #expect(try client.exec("SELECT 'noticed'").scalar == "1")
     }
+
+    /// `pg_ctl stop -m immediate` interrupts a query whose RowDescription and first rows may
+    /// already sit in the server's send buffer: they leave together with its farewell warning
+    /// (57P01), then the connection closes. None of it is the client's answer yet, so the read
+    /// runs again on the other replica and the client sees one clean result.
+    @Test("a replica that dies in the middle of an answer: the read is retried on the other one, the client sees no part of it")
+    func replicaDyingMidAnswer() throws {
+        let text = "SELECT 'which replica'"
+        let farewell = BackendBytes.errorResponse(
+            [("S", "WARNING"), ("V", "WARNING"), ("C", "57P01"), ("M", "terminating connection due to immediate shutdown command")],
+            type: "N")
+        let primary = try FakePostgresServer()
+        defer { primary.stop() }
+        let dying = try FakePostgresServer(
+            inRecovery: true,
+            query: { _, query in
+                query == text ? BackendBytes.rowDescription(["v"]) + BackendBytes.dataRow(["dying"]) + farewell : nil
+            },
+            hangsUpAfter: { $0 == text })
+        defer { dying.stop() }
+        let healthy = try FakePostgresServer(
+            inRecovery: true, query: { _, query in query == text ? BackendBytes.rows(["v"], ["healthy"]) : nil })
+        defer { healthy.stop() }
+        let configuration = ClusterProxyConfiguration(
+            servers: [
+                .init(host: "127.0.0.1", port: primary.port, role: "primary"),
+                .init(host: "127.0.0.1", port: dying.port, role: "replica"),
+                .init(host: "127.0.0.1", port: healthy.port, role: "replica"),
+            ],
+            poolSize: 4, proxySettings: ["server_tls": "\"disable\""], healthSettings: ["interval_ms": "500"],
+            databaseSettings: ["load_balance": "\"round_robin\"", "read_after_write": "\"none\""])
+        let proxy = try ClusterProxy.start(configuration)
+        defer { proxy.stop() }
+
+        // Round robin sends every other read to the dying replica; each is retried.
+        for attempt in 1...6 {
+            let client = try proxy.connect()
+            defer { client.close() }
+            #expect(try client.exec(text).rows == [["healthy"]], "attempt \(attempt)")
+        }
+        let died = dying.queries.filter { $0.text == text }.count
+        #expect(died >= 2, "the dying replica was asked \(died) times")
+        #expect(healthy.queries.filter { $0.text == text }.count == 6)
+        #expect(primary.queries.allSatisfy { $0.text != text }, "a read ran on the primary")
+    }
 }

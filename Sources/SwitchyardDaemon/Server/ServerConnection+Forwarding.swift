@@ -20,11 +20,31 @@ extension ServerConnection {
         var forwardFrom = 0
         var sawReadyForQuery = false
         var failure: String?
+        /// Frames of the answer to forward sit in [forwardFrom, cursor) and the client has seen
+        /// nothing of it before: until they are handed over, a server that dies now leaves the
+        /// unit retryable (`client.retryFrames` is cleared only at the handover).
+        var holdsFirstAnswerBytes = false
 
         /// Hands the verbatim range [forwardFrom, end) to the client's output buffer.
         func flushRange(upTo end: Int) {
-            if end > forwardFrom { client.appendOutput(UnsafeRawBufferPointer(rebasing: view[forwardFrom..<end])) }
+            if end > forwardFrom {
+                client.appendOutput(UnsafeRawBufferPointer(rebasing: view[forwardFrom..<end]))
+                if holdsFirstAnswerBytes {
+                    holdsFirstAnswerBytes = false
+                    client.retryFrames = nil
+                }
+            }
             forwardFrom = end
+        }
+
+        /// The server is closing the connection (its farewell came): if the unit can still be
+        /// retried, the part of its answer not handed over yet is dropped, so that the client
+        /// sees none of it and the read runs again elsewhere. (An immediate shutdown interrupts
+        /// a query after its RowDescription may already be in the server's send buffer.)
+        func dropUnfinishedAnswer() {
+            guard holdsFirstAnswerBytes, !sawReadyForQuery, client.retryFrames?.isEmpty == false else { return }
+            holdsFirstAnswerBytes = false
+            forwardFrom = cursor
         }
 
         if self.streamingRemaining > 0 {
@@ -91,6 +111,7 @@ extension ServerConnection {
                     // connection is about to close, and the client hears of that as 08006, or not
                     // at all when its read is retried elsewhere.
                     self.farewell = fields.message
+                    dropUnfinishedAnswer()
                     drop = true
                 }
                 if !drop {
@@ -133,6 +154,7 @@ extension ServerConnection {
                         // (08006, or a retry of its read) when the connection closes, not FATAL.
                         self.isDoomed = true
                         self.farewell = fields.message
+                        dropUnfinishedAnswer()
                         flushRange(upTo: cursor)
                         forwardFrom = cursor + header.frameSize
                         cursor += header.frameSize
@@ -182,8 +204,8 @@ extension ServerConnection {
             if drop {
                 flushRange(upTo: cursor)
                 forwardFrom = cursor + header.frameSize
-            } else {
-                client.retryFrames = nil
+            } else if client.retryFrames != nil {
+                holdsFirstAnswerBytes = true
             }
             cursor += header.frameSize
             self.queue.emitDue { synthetic in
@@ -193,6 +215,7 @@ extension ServerConnection {
         }
 
         // Hand the last verbatim run over: straight from this buffer when nothing is queued ahead.
+        if holdsFirstAnswerBytes { client.retryFrames = nil }
         if forwardFrom < cursor {
             if client.hasPendingOutput {
                 flushRange(upTo: cursor)
