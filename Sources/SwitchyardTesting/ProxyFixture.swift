@@ -166,16 +166,20 @@ package final class ProxyFixture: Sendable {
 
     // MARK: - Observing
 
+    /// The `application_name`s of the proxy's own sessions on servers (health checks, recovery of
+    /// prepared transactions), as an SQL list for `NOT IN`: they are not pooled connections.
+    package static let controlApplicationNames = "('switchyard health check', 'switchyard recovery')"
+
     /// Client backends connected to `serverDatabase` on the primary now (the proxy's server
     /// connections when the database is isolated), as `pg_stat_activity` shows them, leaving out
-    /// `excluding` (the test's own direct connections) and the proxy's dedicated health-check session.
+    /// `excluding` (the test's own direct connections) and the proxy's own control sessions.
     package func serverBackendCount(excluding: [Int32] = []) throws -> Int {
         let excluded = (excluding + [0]).map(String.init).joined(separator: ", ")
         let text = try primary.query(
             """
             SELECT count(*) FROM pg_stat_activity
             WHERE datname = \(SQLQuoting.literal(serverDatabase)) AND backend_type = 'client backend'
-              AND pid NOT IN (\(excluded)) AND application_name <> 'switchyard health check'
+              AND pid NOT IN (\(excluded)) AND application_name NOT IN \(Self.controlApplicationNames)
             """)
         guard let count = Int(text) else {
             throw LocalError.commandFailed(command: "count", status: .exited(0), output: text)

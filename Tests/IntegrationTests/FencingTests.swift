@@ -90,12 +90,12 @@ extension FailoverTests {
             let conninfo = proxy.conninfo()
             let failures = concurrently(5) { index in
                 if index == 4 {
-                    // Client backends other than the health check's session, in the proxied database.
+                    // Client backends other than the proxy's control sessions, in the proxied database.
                     while Monotonic.now < deadline {
                         let count = try watched.query(
                             """
                             SELECT count(*) FROM pg_stat_activity WHERE datname = 'app'
-                              AND backend_type = 'client backend' AND application_name <> 'switchyard health check'
+                              AND backend_type = 'client backend' AND application_name NOT IN \(ProxyFixture.controlApplicationNames)
                             """)
                         traffic.withLock { $0.maxClientBackends = max($0.maxClientBackends, Int(count) ?? -1) }
                         usleep(100_000)

@@ -111,7 +111,7 @@ struct TwoClusterServers {
                     """
                     SELECT count(*) FROM pg_stat_activity
                     WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-                      AND application_name NOT IN ('switchyard health check', 'switchyard recovery')
+                      AND application_name NOT IN \(ProxyFixture.controlApplicationNames)
                     """)) ?? 0
         }
         return total
