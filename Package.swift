@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "switchyard",
             dependencies: [
-                "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "SwitchyardLocal",
+                "SwitchyardDaemon", "SwitchyardConfig", "SwitchyardRouting", "SwitchyardSQL", "SwitchyardLocal", "SwitchyardCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

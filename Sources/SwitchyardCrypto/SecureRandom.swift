@@ -30,3 +30,13 @@ package func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         }
     }
 }
+
+/// Initializes OpenSSL without its clean-up at process exit. Call it before any other use of
+/// OpenSSL (the first initialization decides). A daemon's event loops may still log in to a
+/// server, drawing a SCRAM nonce, while the main thread returns from a shutdown; with OpenSSL's
+/// exit handler its generator could be torn down under them, and `randomBytes` would stop the
+/// process instead of letting it exit cleanly.
+package func initializeOpenSSLWithoutExitCleanup() {
+    precondition(
+        OPENSSL_init_crypto(UInt64(OPENSSL_INIT_NO_ATEXIT), nil) == 1, "OpenSSL could not be initialized")
+}

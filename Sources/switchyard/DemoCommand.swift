@@ -3,6 +3,7 @@ import ArgumentParser
 import Glibc
 import Logging
 import SwitchyardConfig
+import SwitchyardCrypto
 import SwitchyardDaemon
 import SwitchyardLocal
 
@@ -22,6 +23,7 @@ struct DemoCommand: ParsableCommand {
     var adminPort: Int = 6480
 
     func run() throws {
+        initializeOpenSSLWithoutExitCleanup()
         let logger = DaemonLogging.bootstrap(level: .info)
         print("Starting PostgreSQL servers (primary, streaming replica, two shards)...")
         let environment = try DemoEnvironment.start(directory: self.dir, proxyPort: self.port, adminPort: self.adminPort)

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Logging
 import SwitchyardConfig
+import SwitchyardCrypto
 import SwitchyardDaemon
 
 struct RunCommand: ParsableCommand {
@@ -13,6 +14,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var configPath: ConfigPathOption
 
     func run() throws {
+        initializeOpenSSLWithoutExitCleanup()
         let config: Config
         do {
             config = try self.configPath.loadConfig()

@@ -46,7 +46,7 @@ struct ProxyShutdownTests {
         // in between is reset with the socket, never logged in.
         #expect(throws: (any Error).self) { try fixture.connect(timeout: 5) }
         #expect(try waitUntil(timeout: 2) { (try? RawConnection(port: fixture.port)) == nil })
-        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0))
+        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0), "\(fixture.proxy.output())")
         #expect(try waitUntil(timeout: 5) { try fixture.serverBackendCount() == 0 })
     }
 
@@ -81,7 +81,7 @@ struct ProxyShutdownTests {
         let busyEnd = farewell(of: busy, since: committed)
         #expect(busyEnd.isAdminShutdown, "\(busyEnd.frames.map(\.errorFields))")
         #expect(busyEnd.after < 1, "closed \(busyEnd.after) s after COMMIT")
-        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0))
+        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0), "\(fixture.proxy.output())")
         #expect(try direct.exec("SELECT count(*) FROM shutdown_rows").scalar == "2")
     }
 
@@ -104,7 +104,7 @@ struct ProxyShutdownTests {
         let end = farewell(of: stuck, since: signalled)
         #expect(end.isAdminShutdown, "\(end.frames.map(\.errorFields))")
         #expect(end.after >= 0.45 && end.after < 1.5, "closed after \(end.after) s")
-        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0))
+        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0), "\(fixture.proxy.output())")
         #expect(try waitUntil(timeout: 5) { try fixture.serverBackendCount(excluding: [direct.backendPID]) == 0 })
         #expect(try direct.exec("SELECT count(*) FROM shutdown_stuck").scalar == "0")
     }
@@ -126,6 +126,6 @@ struct ProxyShutdownTests {
         #expect(end.closed)
         #expect(end.frames.contains { $0.sqlState == "57P01" }, "\(end.frames.map(\.errorFields))")
         #expect(after < 1.5, "closed after \(after) s")
-        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0))
+        #expect(fixture.proxy.waitForExit(timeout: 5) == .exited(0), "\(fixture.proxy.output())")
     }
 }

@@ -47,9 +47,11 @@ package final class HealthProber: Sendable {
         self.loop.execute { state.value.apply(config) }
     }
 
+    /// Stops checking and closes the control connections; returns once done. Not from the
+    /// prober's own loop.
     func stop() {
         let state = self.state
-        self.loop.execute { state.value.stop() }
+        self.loop.queue.sync { state.value.stop() }
     }
 }
 

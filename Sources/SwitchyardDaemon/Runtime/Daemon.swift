@@ -228,12 +228,13 @@ package final class Daemon: Sendable {
         self.shared.postToAll { [self] context in
             context.beginShutdown(deadline: deadline) {
                 if self.stoppedLoops.add(1, ordering: .relaxed).newValue == loops {
-                    self.shared.prober?.stop()
                     let server = self.adminServer.withLock { server in
                         defer { server = nil }
                         return server
                     }
                     self.control.async {
+                        // No health check or recovery login is left running when the process exits.
+                        self.shared.prober?.stop()
                         server?.stop()
                         self.shared.logger.info("stopped")
                         self.done.signal()
