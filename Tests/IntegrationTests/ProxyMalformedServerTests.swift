@@ -224,24 +224,47 @@ struct ProxyMalformedServerTests {
         #expect(try client.exec("SELECT 'noticed'").scalar == "1")
     }
 
+    /// How a dying replica ends the answer it had begun: see `replicaDyingMidAnswer`.
+    enum Farewell: String, CaseIterable, Sendable {
+        /// `pg_ctl stop -m immediate`: a 57P01 warning, then the close.
+        case immediateShutdownWarning
+        /// `pg_terminate_backend`, fast shutdown: a FATAL 57P01 error, then the close.
+        case fatalAdminShutdown
+        /// A 57P01 warning followed by the rest of the answer, the connection left open.
+        case warningThenRestOfAnswer
+
+        var bytes: [UInt8] {
+            switch self {
+            case .immediateShutdownWarning, .warningThenRestOfAnswer:
+                let warning = BackendBytes.errorResponse(
+                    [("S", "WARNING"), ("V", "WARNING"), ("C", "57P01"), ("M", "terminating connection due to immediate shutdown command")],
+                    type: "N")
+                return self == .warningThenRestOfAnswer
+                    ? warning + BackendBytes.commandComplete("SELECT 1") + BackendBytes.readyForQuery() : warning
+            case .fatalAdminShutdown:
+                return BackendBytes.errorResponse(
+                    [("S", "FATAL"), ("V", "FATAL"), ("C", "57P01"), ("M", "terminating connection due to administrator command")])
+            }
+        }
+    }
+
     /// `pg_ctl stop -m immediate` interrupts a query whose RowDescription and first rows may
-    /// already sit in the server's send buffer: they leave together with its farewell warning
-    /// (57P01), then the connection closes. None of it is the client's answer yet, so the read
-    /// runs again on the other replica and the client sees one clean result.
-    @Test("a replica that dies in the middle of an answer: the read is retried on the other one, the client sees no part of it")
-    func replicaDyingMidAnswer() throws {
+    /// already sit in the server's send buffer: they leave together with its farewell (57P01),
+    /// then the connection closes. None of it is the client's answer yet, so the read runs
+    /// again on the other replica and the client sees one clean result.
+    @Test(
+        "a replica that dies in the middle of an answer: the read is retried on the other one, the client sees no part of it",
+        arguments: Farewell.allCases)
+    func replicaDyingMidAnswer(farewell: Farewell) throws {
         let text = "SELECT 'which replica'"
-        let farewell = BackendBytes.errorResponse(
-            [("S", "WARNING"), ("V", "WARNING"), ("C", "57P01"), ("M", "terminating connection due to immediate shutdown command")],
-            type: "N")
         let primary = try FakePostgresServer()
         defer { primary.stop() }
         let dying = try FakePostgresServer(
             inRecovery: true,
             query: { _, query in
-                query == text ? BackendBytes.rowDescription(["v"]) + BackendBytes.dataRow(["dying"]) + farewell : nil
+                query == text ? BackendBytes.rowDescription(["v"]) + BackendBytes.dataRow(["dying"]) + farewell.bytes : nil
             },
-            hangsUpAfter: { $0 == text })
+            hangsUpAfter: { $0 == text && farewell != .warningThenRestOfAnswer })
         defer { dying.stop() }
         let healthy = try FakePostgresServer(
             inRecovery: true, query: { _, query in query == text ? BackendBytes.rows(["v"], ["healthy"]) : nil })

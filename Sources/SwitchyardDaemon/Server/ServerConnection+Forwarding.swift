@@ -24,6 +24,8 @@ extension ServerConnection {
         /// nothing of it before: until they are handed over, a server that dies now leaves the
         /// unit retryable (`client.retryFrames` is cleared only at the handover).
         var holdsFirstAnswerBytes = false
+        /// The answer was dropped for a retry: the connection ends after this pass.
+        var abandonsAnswer = false
 
         /// Hands the verbatim range [forwardFrom, end) to the client's output buffer.
         func flushRange(upTo end: Int) {
@@ -38,13 +40,17 @@ extension ServerConnection {
         }
 
         /// The server is closing the connection (its farewell came): if the unit can still be
-        /// retried, the part of its answer not handed over yet is dropped, so that the client
-        /// sees none of it and the read runs again elsewhere. (An immediate shutdown interrupts
-        /// a query after its RowDescription may already be in the server's send buffer.)
-        func dropUnfinishedAnswer() {
-            guard holdsFirstAnswerBytes, !sawReadyForQuery, client.retryFrames?.isEmpty == false else { return }
+        /// retried, the part of its answer not handed over yet is dropped with everything after
+        /// it, so that the client sees none of it and the read runs again elsewhere. (An
+        /// immediate shutdown interrupts a query after its RowDescription may already be in the
+        /// server's send buffer.) Returns whether it did; the caller then stops reading frames.
+        func dropUnfinishedAnswer() -> Bool {
+            guard holdsFirstAnswerBytes, !sawReadyForQuery, client.retryFrames?.isEmpty == false else { return false }
             holdsFirstAnswerBytes = false
+            abandonsAnswer = true
+            cursor = view.count
             forwardFrom = cursor
+            return true
         }
 
         if self.streamingRemaining > 0 {
@@ -111,7 +117,7 @@ extension ServerConnection {
                     // connection is about to close, and the client hears of that as 08006, or not
                     // at all when its read is retried elsewhere.
                     self.farewell = fields.message
-                    dropUnfinishedAnswer()
+                    if dropUnfinishedAnswer() { break frames }
                     drop = true
                 }
                 if !drop {
@@ -154,7 +160,7 @@ extension ServerConnection {
                         // (08006, or a retry of its read) when the connection closes, not FATAL.
                         self.isDoomed = true
                         self.farewell = fields.message
-                        dropUnfinishedAnswer()
+                        if dropUnfinishedAnswer() { break frames }
                         flushRange(upTo: cursor)
                         forwardFrom = cursor + header.frameSize
                         cursor += header.frameSize
@@ -230,6 +236,11 @@ extension ServerConnection {
         if let failure {
             self.context.logger.error("server protocol violation", metadata: ["server": "\(self.serverName)", "error": "\(failure)"])
             self.close()
+            return
+        }
+        if abandonsAnswer && !self.isClosed {
+            // Whatever else this server would send belongs to the answer the client will not see.
+            self.lost(reason: "server closed the connection: \(self.farewell ?? "shutting down")")
             return
         }
         if sawReadyForQuery && self.queue.isEmpty && !self.isClosed {
