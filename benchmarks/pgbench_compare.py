@@ -97,6 +97,8 @@ class Bench:
         return proc
 
     def start_pgbouncer(self, mode, pool_size):
+        if shutil.which("pgbouncer") is None:
+            raise SystemExit("pgbouncer is not installed: apt-get install pgbouncer")
         port = free_port()
         conf_dir = os.path.join(self.dir, f"pgbouncer-{mode}")
         os.mkdir(conf_dir)
