@@ -30,7 +30,7 @@ final class ControlConnection: EventHandler {
         case disconnected
         case connecting
         /// SSLRequest sent; the server's one-byte answer decides between TLS and plaintext.
-        case awaitingSSLResponse(ServerTLSPolicy, TLSContext)
+        case awaitingSSLResponse(ServerTLSSettings)
         case loggingIn(ServerLoginMachine)
         case ready
         case querying
@@ -136,8 +136,8 @@ final class ControlConnection: EventHandler {
                 self.fail("\(error)")
                 return
             }
-            if let context = self.tlsSettings.context {
-                self.phase = .awaitingSSLResponse(self.tlsSettings.policy, context)
+            if self.tlsSettings.context != nil {
+                self.phase = .awaitingSSLResponse(self.tlsSettings)
                 var writer = WireWriter(capacity: 8)
                 StartupPacket.sslRequest.encode(into: &writer)
                 self.write(writer.bytes)
@@ -183,13 +183,14 @@ final class ControlConnection: EventHandler {
     }
 
     /// Handles the answer to SSLRequest. Returns whether login messages may follow in the buffer.
-    private func sslResponseReceived(policy: ServerTLSPolicy, context: TLSContext) -> Bool {
-        switch SSLResponse.read(self.inbound, policy: policy, server: self.serverName) {
+    private func sslResponseReceived(_ settings: ServerTLSSettings) -> Bool {
+        switch SSLResponse.read(self.inbound, policy: settings.policy, server: self.serverName) {
         case .pending:
             return false
         case .startTLS:
             do {
-                self.tls = try context.makeClientSession(fd: self.fd, serverHost: self.serverHost)
+                // SSLRequest went out only because the settings hold a context.
+                self.tls = try settings.context!.makeClientSession(fd: self.fd, serverHost: self.serverHost)
             } catch {
                 self.fail("\(error)")
                 return false
@@ -206,8 +207,8 @@ final class ControlConnection: EventHandler {
     }
 
     private func processInput() {
-        if case .awaitingSSLResponse(let policy, let context) = self.phase {
-            guard self.sslResponseReceived(policy: policy, context: context) else { return }
+        if case .awaitingSSLResponse(let settings) = self.phase {
+            guard self.sslResponseReceived(settings) else { return }
         }
         while self.fd >= 0 {
             let view = self.inbound.readableView
