@@ -87,12 +87,13 @@ struct LocalPostgresTests {
     @Test("servers left by a process that died are stopped and their directory deleted")
     func orphansAreReaped() throws {
         let account = try ServerAccount.current()
-        // A directory as BaseDirectory makes it, but owned by a process that has exited.
+        // A directory as BaseDirectory makes it. It is owned by this process while its server is
+        // made and started (other tests reap orphans concurrently), then by one that has exited.
         let deadChild = try ChildProcess.spawn(executable: "/bin/true", arguments: [])
         #expect(deadChild.wait(timeout: 10) == .exited(0))
         let directory = "/tmp/switchyard-orphan-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-        try "\(deadChild.pid)\n".write(toFile: directory + "/owner.pid", atomically: false, encoding: .utf8)
+        try "\(getpid())\n".write(toFile: directory + "/owner.pid", atomically: false, encoding: .utf8)
         try account.takeOwnership(of: directory)
         let server = try LocalPostgres.create(name: "orphan", in: directory, options: LocalPostgresOptions(fast: true))
         defer {
@@ -101,6 +102,7 @@ struct LocalPostgresTests {
         }
         try server.start()
         let pid = try #require(server.postmasterPID)
+        try "\(deadChild.pid)\n".write(toFile: directory + "/owner.pid", atomically: true, encoding: .utf8)
 
         LocalRegistry.shared.reapOrphans()
         #expect(!ChildProcess.isAlive(pid))
